@@ -1,0 +1,184 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import type { PlatformKeyring } from '@smis/keyring';
+import { KafkaClient, MessagingModule } from '@smis/messaging';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import {
+  HealthProbesModule,
+  kafkaReadiness,
+  MetricsModule,
+  pinoMessagingLogger,
+  type createStructuredLogger,
+} from '@smis/observability';
+import type { SenderRegistry } from '@smis/senders';
+import {
+  AppChannelModule,
+  BROADCAST_DELIVERY,
+  KEY_DIRECTORY,
+  loadAppChannelConfig,
+  type AppChannelConfig,
+  type KeyDirectoryPort,
+} from '@smis/app-channel';
+import { IdentityModule, loadIdentityConfig } from '@smis/identity';
+import { EmailChannelModule, loadEmailChannelConfig } from '@smis/email-channel';
+import { loadSmsChannelConfig, SmsChannelModule } from '@smis/sms-channel';
+import { BroadcastModule, loadBroadcastConfig, type BroadcastDeliveryPort } from '@smis/broadcast';
+import { GatewayModule, loadGatewayConfig } from '@smis/gateway';
+import { loadRouterConfig, RouterModule, RouterScorecardService } from '@smis/router';
+import { StatusModule, StatusService, validateStatusConfig } from '@smis/status';
+import type { InProcessPorts } from './ports';
+import type { PlatformConfig } from './config';
+import type { Database } from './database/database';
+import { DATABASE, DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { PLATFORM_CONFIG, SENDER_REGISTRY } from './tokens';
+
+/** What the platform loads before Nest starts: configuration, secrets, the sender registry. */
+export interface PlatformContext {
+  config: PlatformConfig;
+  keyring: PlatformKeyring;
+  senders: SenderRegistry;
+  logger: ReturnType<typeof createStructuredLogger>;
+  env: NodeJS.ProcessEnv;
+  ports: InProcessPorts;
+  /** Push provider settings pointing at the local emulators (npm start, tests). */
+  pushOverride?: Partial<AppChannelConfig['push']>;
+}
+
+@Global()
+@Module({})
+class PlatformContextModule {
+  static register(context: PlatformContext): DynamicModule {
+    return {
+      module: PlatformContextModule,
+      providers: [
+        { provide: PLATFORM_CONFIG, useValue: context.config },
+        { provide: SENDER_REGISTRY, useValue: context.senders },
+      ],
+      exports: [PLATFORM_CONFIG, SENDER_REGISTRY],
+    };
+  }
+}
+
+/** The platform process: every service module in one NestJS application. */
+@Module({})
+export class PlatformModule {
+  static register(context: PlatformContext): DynamicModule {
+    const { config, keyring, env, ports } = context;
+    const hosts = (name: Parameters<typeof config.services.has>[0]) => config.services.has(name);
+    const storage = { databaseUrl: config.databaseUrl, dataDir: `${config.dataDir}/pglite` };
+    const identity = hosts('identity')
+      ? IdentityModule.register(loadIdentityConfig(env, keyring))
+      : undefined;
+    const appChannel = hosts('app-channel')
+      ? AppChannelModule.register(withPush(loadAppChannelConfig(env, keyring), context.pushOverride), {
+          transcription: ports.transcription('app-channel'),
+          credentials: ports.credentials(),
+          senders: context.senders,
+        })
+      : undefined;
+    const router = hosts('router')
+      ? RouterModule.register(
+          loadRouterConfig(
+            env,
+            keyring.pseudonym.domainKeys.find((k) => k.domain === 'router'),
+          ),
+          { transcryption: ports.transcription('router'), senders: context.senders },
+        )
+      : undefined;
+    const status = hosts('status')
+      ? StatusModule.register(
+          validateStatusConfig({ ...storage, webhookSecretKey: keyring.statusWebhookSecretKey }),
+        )
+      : undefined;
+    let gateway: DynamicModule | undefined;
+    if (hosts('gateway')) {
+      if (!appChannel || !router || !status) {
+        throw new Error(
+          'SMIS_SERVICES: the gateway needs app-channel, router and status in the same process (for now)',
+        );
+      }
+      gateway = GatewayModule.registerAsync({
+        imports: [appChannel, router, status],
+        inject: [KEY_DIRECTORY, StatusService, RouterScorecardService],
+        useFactory: (
+          keyDirectory: KeyDirectoryPort,
+          statusService: StatusService,
+          scorecard: RouterScorecardService,
+        ) => ({
+          config: loadGatewayConfig(env),
+          ports: { senders: context.senders, keyDirectory, status: statusService, scorecard },
+        }),
+      });
+    }
+    let broadcast: DynamicModule | undefined;
+    if (hosts('broadcast')) {
+      if (!appChannel)
+        throw new Error('SMIS_SERVICES: broadcast needs app-channel in the same process (for now)');
+      broadcast = BroadcastModule.registerAsync({
+        imports: [appChannel],
+        inject: [BROADCAST_DELIVERY],
+        useFactory: (delivery: BroadcastDeliveryPort) => ({
+          config: { ...loadBroadcastConfig(env), ...storage },
+          ports: { senders: context.senders, delivery },
+        }),
+      });
+    }
+    const services = [
+      identity,
+      appChannel,
+      router,
+      hosts('sms-channel')
+        ? SmsChannelModule.register(loadSmsChannelConfig(env, keyring), { senders: context.senders })
+        : undefined,
+      hosts('email-channel')
+        ? EmailChannelModule.register(loadEmailChannelConfig(env, keyring), { senders: context.senders })
+        : undefined,
+      status,
+      gateway,
+      broadcast,
+    ].filter((m): m is DynamicModule => m !== undefined);
+    return {
+      module: PlatformModule,
+      imports: [
+        PlatformContextModule.register(context),
+        MessagingModule.forRoot({
+          connection: {
+            brokers: config.kafkaBrokers,
+            clientId: config.kafkaClientId,
+            sasl: config.kafkaSasl && { mechanism: 'scram-sha-512', ...config.kafkaSasl },
+            logger: pinoMessagingLogger(context.logger),
+          },
+        }),
+        MetricsModule.forRoot({ defaultLabels: { service: 'platform' }, messaging: true }),
+        DatabaseModule,
+        HealthModule,
+        // Kubernetes probes: /health/live (the process answers) and /health/ready (Kafka and the database).
+        HealthProbesModule.forRootAsync({
+          inject: [HealthIndicatorService, KafkaClient, DATABASE],
+          useFactory: (indicator: HealthIndicatorService, kafka: KafkaClient, database: Database) => ({
+            readiness: [
+              kafkaReadiness(indicator, kafka, config.healthTimeoutMs),
+              async () => {
+                const session = indicator.check('database');
+                try {
+                  await database.query('SELECT 1');
+                  return session.up({ kind: database.kind });
+                } catch (error) {
+                  return session.down({ message: (error as Error).message });
+                }
+              },
+            ],
+          }),
+        }),
+        ...services,
+      ],
+    };
+  }
+}
+
+function withPush(
+  config: AppChannelConfig,
+  push: Partial<AppChannelConfig['push']> | undefined,
+): AppChannelConfig {
+  return push ? { ...config, push: { ...config.push, ...push } } : config;
+}

@@ -1,0 +1,604 @@
+import 'reflect-metadata';
+import { Module, type INestApplication, type LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import {
+  createAvroCodec,
+  type AppChannelJob,
+  type DeliveryEvent,
+  type PreferenceUpdate,
+} from '@smis/contracts';
+import { createSodiumEnvelopeCrypto } from '@smis/crypto';
+import { generateKeyring } from '@smis/keyring';
+import {
+  createKafka,
+  MessagingModule,
+  silentLogger,
+  TopicRecorder,
+  type KafkaClient,
+  type MessageProducer,
+  type TopicAdmin,
+} from '@smis/messaging';
+import { createDomainDecryptor, createTranscryptor } from '@smis/pseudonym';
+import { startPushEmulators, type PushEmulators } from '@smis/push-emulators';
+import { createSenderRegistry, DEFAULT_POLICY } from '@smis/senders';
+import { testDatabaseUrl, testKafkaBrokers, uniqueName } from '@smis/testing';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import type { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppChannelModule } from './app-channel.module';
+import { emulatorPushConfig } from './emulator-config';
+import { APP_CHANNEL_TABLES } from './entities';
+import { KeyDirectoryService } from './key-directory';
+import { fromWire, toWire } from './pseudonyms';
+import {
+  enrolCitizen,
+  inProcessTranscryption,
+  joseCredentialVerifier,
+  newDevice,
+  sealFor,
+  type TestCitizen,
+  type TestDevice,
+} from './testing/fixtures';
+import { APP_CHANNEL_DATA_SOURCE } from './tokens';
+import { SweepExpiredUseCase } from './usecases/sweep-expired/sweep-expired.usecase';
+
+class CapturingLogger implements LoggerService {
+  readonly lines: string[] = [];
+  log(message: unknown, ...rest: unknown[]): void {
+    this.lines.push([message, ...rest].map(String).join(' '));
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.log(message, ...rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.log(message, ...rest);
+  }
+}
+
+describe('app channel (real broker, PostgreSQL and push emulators)', () => {
+  const codec = createAvroCodec();
+  const crypto = createSodiumEnvelopeCrypto();
+  const keyring = generateKeyring();
+  const transcryptor = createTranscryptor(keyring.pseudonym.transcryptor);
+  const appKey = keyring.pseudonym.domainKeys.find((k) => k.domain === 'app')!;
+  const routerKey = keyring.pseudonym.domainKeys.find((k) => k.domain === 'router')!;
+  const schema = uniqueName('app_channel_it').replace(/-/g, '_');
+  const jobsTopic = uniqueName('smis.channel.app.it');
+  const eventsTopic = uniqueName('smis.events.it');
+  const preferencesTopic = uniqueName('smis.preferences.it');
+  const senderId = 'tax-office';
+  const sender = crypto.generateSenderKeyPair();
+  const canary = `CANARY-${randomBytes(8).toString('hex')}`;
+  const logs = new CapturingLogger();
+  const citizensIdentifiers: string[] = [];
+  let client: KafkaClient;
+  let admin: TopicAdmin;
+  let producer: MessageProducer;
+  let events: TopicRecorder;
+  let app: INestApplication;
+  let baseUrl: string;
+  let emulators: PushEmulators;
+  let dataSource: DataSource;
+
+  const http = () => request(app.getHttpServer());
+  const lookupSenderKey = (id: string, keyId: string) =>
+    id === senderId && keyId === sender.keyId ? sender.publicKey : undefined;
+
+  async function citizen(): Promise<TestCitizen> {
+    const c = await enrolCitizen(keyring);
+    citizensIdentifiers.push(c.identifier);
+    return c;
+  }
+
+  function signed(
+    device: TestDevice,
+    method: 'get' | 'post' | 'put' | 'delete',
+    path: string,
+    body?: unknown,
+  ) {
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const req = http()
+      [method](path)
+      .set(device.sign(method.toUpperCase(), path, text));
+    return text === undefined ? req : req.set('content-type', 'application/json').send(text);
+  }
+
+  async function register(
+    who: TestCitizen,
+    device: TestDevice,
+    push: { provider: string; token?: string; subscription?: unknown } | null,
+  ): Promise<void> {
+    await signed(device, 'post', '/v1/app/devices', {
+      credential: who.credential,
+      encryptionPublicKey: Buffer.from(device.keys.publicKey).toString('base64'),
+      signingPublicKey: Buffer.from(device.signing.publicKey).toString('base64'),
+      push,
+      notificationsEnabled: push !== null,
+      locale: 'nl-BE',
+      appVersion: '1.0.0',
+    }).expect(201);
+  }
+
+  async function sendJob(
+    who: TestCitizen,
+    devices: readonly TestDevice[],
+    content = `${canary} test result`,
+  ) {
+    const messageId = randomUUID();
+    const now = Date.now();
+    const expiresAt = now + 3_600_000;
+    const envelope = sealFor(
+      sender,
+      senderId,
+      messageId,
+      content,
+      devices.map((d) => d.keys).length ? devices.map((d) => d.keys) : [crypto.generateDeviceKeyPair()],
+      expiresAt,
+    );
+    const job: AppChannelJob = {
+      messageId,
+      senderId,
+      planId: randomUUID(),
+      attempt: 1,
+      createdAt: now,
+      expiresAt,
+      recipient: toWire(transcryptor.transcrypt(who.pp, 'app'), 'app'),
+      priority: 'NORMAL',
+      envelope,
+      fallbackAt: now + 900_000,
+    };
+    await producer.send(jobsTopic, [{ key: messageId, value: await codec.encode('AppChannelJob', job) }]);
+    return { messageId, sentAt: now };
+  }
+
+  /** The event of `messageId` with `status` (and device), waiting for records as they arrive. */
+  async function event(
+    messageId: string,
+    status: string,
+    deviceId?: string,
+  ): Promise<DeliveryEvent & { publishedAt: number }> {
+    for (let seen = 0; ;) {
+      const records = events.records;
+      for (const r of records.slice(seen)) {
+        if (r.key !== messageId) continue;
+        const e = await codec.decode('DeliveryEvent', r.value as Buffer);
+        if (e.status === status && (deviceId === undefined || e.deviceId === deviceId))
+          return { ...e, publishedAt: r.timestamp.getTime() };
+      }
+      seen = records.length;
+      await events.waitForCount(seen + 1);
+    }
+  }
+
+  beforeAll(async () => {
+    const brokers = testKafkaBrokers();
+    client = createKafka({ brokers, clientId: uniqueName('app-it'), logger: silentLogger });
+    admin = client.admin();
+    await admin.ensureTopics([
+      { topic: jobsTopic, numPartitions: 2 },
+      { topic: eventsTopic, numPartitions: 2 },
+      { topic: preferencesTopic, numPartitions: 1 },
+    ]);
+    producer = client.producer();
+    emulators = await startPushEmulators();
+    events = await TopicRecorder.start(client, { topic: eventsTopic });
+    const senders = createSenderRegistry([
+      {
+        senderId,
+        displayName: { en: 'Tax office', nl: 'FOD Financiën', fr: 'SPF Finances' },
+        logo: 'https://example.org/logo.png',
+        signingKeys: [{ keyId: sender.keyId, publicKey: Buffer.from(sender.publicKey).toString('base64') }],
+        policy: DEFAULT_POLICY,
+      },
+    ]);
+    @Module({
+      imports: [
+        MessagingModule.forRoot({
+          connection: { brokers, clientId: uniqueName('app-channel'), logger: silentLogger },
+        }),
+        AppChannelModule.register(
+          {
+            databaseUrl: testDatabaseUrl(),
+            schema,
+            domainKey: appKey,
+            jobsTopic,
+            eventsTopic,
+            preferencesTopic,
+            consumerGroupId: uniqueName('app-channel-it'),
+            push: {
+              ...emulatorPushConfig(emulators),
+              maxAttempts: 3,
+              initialBackoffMs: 20,
+              maxBackoffMs: 200,
+            },
+          },
+          {
+            transcription: inProcessTranscryption(keyring),
+            credentials: joseCredentialVerifier(keyring),
+            senders,
+          },
+        ),
+      ],
+    })
+    class TestAppModule {}
+    app = await NestFactory.create(TestAppModule, { logger: logs, rawBody: true });
+    await app.listen(0, '127.0.0.1');
+    baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    dataSource = app.get(APP_CHANNEL_DATA_SOURCE);
+  });
+
+  afterAll(async () => {
+    if (process.env.APP_CHANNEL_TEST_LOGS) process.stderr.write(`${logs.lines.join('\n')}\n`);
+    await app?.close();
+    await events?.stop();
+    await emulators?.close();
+    await producer?.disconnect();
+    await admin?.disconnect();
+  });
+
+  it('delivers one message to two devices of a citizen (FCM and Web Push); each opens it with its own key', async () => {
+    const who = await citizen();
+    const phone = newDevice();
+    const browser = newDevice();
+    const fcmToken = `fcm-${randomBytes(12).toString('hex')}`;
+    const subscription = emulators.webPush.createSubscription();
+    await register(who, phone, { provider: 'fcm', token: fcmToken });
+    await register(who, browser, { provider: 'webpush', subscription: subscription.subscription });
+
+    const { messageId } = await sendJob(who, [phone, browser]);
+
+    const fcmPush = await emulators.fcm.waitFor(
+      (p) => p.token === fcmToken && p.status === 200,
+      'the FCM push',
+    );
+    const fcmBody = JSON.parse(fcmPush.body.toString('utf8')) as {
+      message: { data: Record<string, string> };
+    };
+    expect(fcmBody.message.data).toEqual({ mid: messageId });
+    const webPush = await emulators.webPush.waitFor(
+      (p) => p.token === subscription.id && p.status === 201,
+      'the Web Push',
+    );
+    expect(JSON.parse(emulators.webPush.decrypt(webPush).toString('utf8'))).toEqual({ mid: messageId });
+    for (const push of [fcmPush.body.toString('utf8'), emulators.webPush.decrypt(webPush).toString('utf8')]) {
+      expect(push).not.toContain(senderId);
+      expect(push).not.toContain(canary);
+    }
+    await event(messageId, 'DISPATCHED', phone.deviceId);
+    await event(messageId, 'DISPATCHED', browser.deviceId);
+
+    for (const device of [phone, browser]) {
+      const inbox = await signed(device, 'get', '/v1/app/inbox').expect(200);
+      expect(inbox.body.items.map((i: { messageId: string }) => i.messageId)).toContain(messageId);
+      const fetched = await signed(device, 'get', `/v1/app/messages/${messageId}`).expect(200);
+      const opened = crypto.open(Buffer.from(fetched.body.envelope, 'base64'), device.keys, {
+        lookupSenderKey,
+      });
+      expect(Buffer.from(opened.content).toString('utf8')).toBe(`${canary} test result`);
+      expect(opened.messageId).toBe(messageId);
+    }
+    // A device of another citizen sees nothing of it.
+    const stranger = newDevice();
+    await register(await citizen(), stranger, null);
+    await signed(stranger, 'get', `/v1/app/messages/${messageId}`).expect(404);
+  });
+
+  it('answers FAILED within a second for a citizen without any device', async () => {
+    const nobody = await citizen();
+    const { messageId, sentAt } = await sendJob(nobody, []);
+    const failed = await event(messageId, 'FAILED');
+    expect(failed.reason).toBe('app.no-device');
+    expect(failed.channel).toBe('APP');
+    expect(failed.occurredAt - sentAt).toBeLessThan(1_000);
+    expect(failed.publishedAt - sentAt).toBeLessThan(1_000);
+  });
+
+  it('removes a gone token and skips it on the next message, while the other device still gets pushes', async () => {
+    const who = await citizen();
+    const iphone = newDevice();
+    const android = newDevice();
+    const apnsToken = randomBytes(32).toString('hex');
+    const fcmToken = `fcm-${randomBytes(12).toString('hex')}`;
+    await register(who, iphone, { provider: 'apns', token: apnsToken });
+    await register(who, android, { provider: 'fcm', token: fcmToken });
+    emulators.apns.markGone(apnsToken);
+    emulators.fcm.throttle(fcmToken, 1, 0); // one 429 first: retried with backoff
+
+    const first = await sendJob(who, [iphone, android]);
+    await event(first.messageId, 'DISPATCHED', android.deviceId);
+    const refused = emulators.apns.received.filter((p) => p.token === apnsToken);
+    expect(refused.map((p) => [p.status, p.reason])).toEqual([[410, 'Unregistered']]);
+    expect(emulators.fcm.received.filter((p) => p.token === fcmToken).map((p) => p.status)).toEqual([
+      429, 200,
+    ]);
+    const [row] = (await dataSource.query(
+      `SELECT "push_token" FROM "${schema}"."device" WHERE "device_id" = $1`,
+      [iphone.deviceId],
+    )) as { push_token: string | null }[];
+    expect(row.push_token).toBeNull();
+
+    const second = await sendJob(who, [iphone, android]);
+    await event(second.messageId, 'DISPATCHED', android.deviceId);
+    expect(emulators.apns.received.filter((p) => p.token === apnsToken)).toHaveLength(1);
+    const devices = await signed(android, 'get', '/v1/app/devices').expect(200);
+    expect(
+      devices.body.find((d: { deviceId: string }) => d.deviceId === iphone.deviceId).pushProvider,
+    ).toBeNull();
+  });
+
+  it('publishes FAILED app.push-failed when every push fails', async () => {
+    const who = await citizen();
+    const device = newDevice();
+    const token = `fcm-${randomBytes(12).toString('hex')}`;
+    await register(who, device, { provider: 'fcm', token });
+    emulators.fcm.throttle(token, 10, 0);
+    const { messageId } = await sendJob(who, [device]);
+    const failed = await event(messageId, 'FAILED');
+    expect(failed.reason).toBe('app.push-failed');
+    expect(emulators.fcm.received.filter((p) => p.token === token).map((p) => p.status)).toEqual([
+      429, 429, 429,
+    ]);
+  });
+
+  it('publishes DELIVERED on acknowledgement and READ on the read receipt, once each', async () => {
+    const who = await citizen();
+    const device = newDevice();
+    const token = `fcm-${randomBytes(12).toString('hex')}`;
+    await register(who, device, { provider: 'fcm', token });
+    const { messageId } = await sendJob(who, [device]);
+    await event(messageId, 'DISPATCHED', device.deviceId);
+    await signed(device, 'post', `/v1/app/messages/${messageId}/delivered`).expect(204);
+    const delivered = await event(messageId, 'DELIVERED', device.deviceId);
+    await signed(device, 'post', `/v1/app/messages/${messageId}/read`).expect(204);
+    const read = await event(messageId, 'READ', device.deviceId);
+    expect(read.occurredAt).toBeGreaterThanOrEqual(delivered.occurredAt);
+    expect([delivered.senderId, read.senderId]).toEqual([senderId, senderId]);
+    // Again: no second READ; then delete, after which the message is gone for the device.
+    await signed(device, 'post', `/v1/app/messages/${messageId}/read`).expect(204);
+    await signed(device, 'delete', `/v1/app/messages/${messageId}`).expect(204);
+    await signed(device, 'get', `/v1/app/messages/${messageId}`).expect(404);
+    const marker = await sendJob(who, [device]);
+    await event(marker.messageId, 'DISPATCHED', device.deviceId);
+    const all = await Promise.all(
+      events.records
+        .filter((r) => r.key === messageId)
+        .map((r) => codec.decode('DeliveryEvent', r.value as Buffer)),
+    );
+    expect(all.filter((e) => e.status === 'READ')).toHaveLength(1);
+    expect(all.filter((e) => e.status === 'DELIVERED')).toHaveLength(1);
+  });
+
+  it('offers a new message to the live connection of a foreground app at once, without a push', async () => {
+    const who = await citizen();
+    const device = newDevice();
+    const token = `fcm-${randomBytes(12).toString('hex')}`;
+    await register(who, device, { provider: 'fcm', token });
+    const controller = new AbortController();
+    const res = await fetch(`${baseUrl}/v1/app/events`, {
+      headers: device.sign('GET', '/v1/app/events'),
+      signal: controller.signal,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = res.body!.getReader();
+    let buffered = '';
+    const nextEvent = async (): Promise<{ event: string; data: unknown }> => {
+      for (;;) {
+        const end = buffered.indexOf('\n\n');
+        if (end >= 0) {
+          const block = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          const field = (name: string) =>
+            block
+              .split('\n')
+              .find((l) => l.startsWith(`${name}:`))
+              ?.slice(name.length + 1)
+              .trim();
+          return { event: field('event') ?? 'message', data: JSON.parse(field('data') ?? 'null') };
+        }
+        const chunk = await reader.read();
+        if (chunk.done) throw new Error('live connection closed');
+        buffered += Buffer.from(chunk.value).toString('utf8');
+      }
+    };
+    try {
+      expect(await nextEvent()).toEqual({ event: 'ready', data: { deviceId: device.deviceId } });
+      const { messageId } = await sendJob(who, [device]);
+      expect(await nextEvent()).toEqual({ event: 'message', data: { messageId } });
+      await event(messageId, 'DISPATCHED', device.deviceId);
+      expect(emulators.fcm.received.filter((p) => p.token === token)).toEqual([]);
+    } finally {
+      controller.abort();
+      await reader.cancel().catch(() => undefined);
+    }
+  });
+
+  it('publishes preferences keyed by the app pseudonym, with a router-domain recipient of the same citizen', async () => {
+    const who = await citizen();
+    const device = newDevice();
+    await register(who, device, null);
+    const recorder = await TopicRecorder.start(client, { topic: preferencesTopic });
+    try {
+      const put = await signed(device, 'put', '/v1/app/preferences', {
+        channelOrder: ['APP', 'EMAIL'],
+        mutedCategories: ['tax'],
+      }).expect(200);
+      expect(put.body).toMatchObject({
+        channelOrder: ['APP', 'EMAIL'],
+        mutedCategories: ['tax'],
+        mutedSenders: [],
+      });
+      const muted = await signed(device, 'put', `/v1/app/preferences/muted-senders/${senderId}`).expect(200);
+      expect(muted.body.mutedSenders).toEqual([senderId]);
+      const [, second] = await recorder.waitForCount(2);
+      const update: PreferenceUpdate = await codec.decode('PreferenceUpdate', second.value as Buffer);
+      expect(update).toMatchObject({
+        channelOrder: ['APP', 'EMAIL'],
+        mutedSenders: [senderId],
+        mutedCategories: ['tax'],
+      });
+      const routerDecryptor = createDomainDecryptor(routerKey);
+      const viaAppChannel = routerDecryptor.decrypt(fromWire(update.recipient as Buffer, 'router'));
+      const direct = routerDecryptor.decrypt(transcryptor.transcrypt(who.pp, 'router'));
+      expect(viaAppChannel).toBe(direct);
+      const appLocal = createDomainDecryptor(appKey).decrypt(transcryptor.transcrypt(who.pp, 'app'));
+      expect(second.key).toBe(appLocal);
+      expect(second.key).not.toBe(direct);
+      const got = await signed(device, 'get', '/v1/app/preferences').expect(200);
+      expect(got.body).toMatchObject({ channelOrder: ['APP', 'EMAIL'], mutedSenders: [senderId] });
+    } finally {
+      await recorder.stop();
+    }
+  });
+
+  it('answers key directory lookups by polymorphic pseudonym, and forgets revoked devices', async () => {
+    const directory = app.get(KeyDirectoryService);
+    const who = await citizen();
+    const a = newDevice();
+    const b = newDevice();
+    await register(who, a, { provider: 'fcm', token: `fcm-${randomBytes(12).toString('hex')}` });
+    await register(who, b, null);
+    const reach = await directory.lookup(who.pp);
+    expect(reach.appInstalled).toBe(true);
+    expect(reach.notificationsEnabled).toBe(true);
+    expect(new Set(reach.devices.map((d) => d.keyId))).toEqual(new Set([a.keys.keyId, b.keys.keyId]));
+    expect(reach.devices.find((d) => d.keyId === b.keys.keyId)?.publicKey).toBe(
+      Buffer.from(b.keys.publicKey).toString('base64'),
+    );
+
+    await signed(b, 'delete', `/v1/app/devices/${a.deviceId}`).expect(204);
+    await signed(b, 'delete', `/v1/app/devices/${a.deviceId}`).expect(404);
+    const strangers = newDevice();
+    await register(await citizen(), strangers, null);
+    await signed(strangers, 'delete', `/v1/app/devices/${b.deviceId}`).expect(404);
+    const after = await directory.lookup(who.pp);
+    expect(after.devices.map((d) => d.keyId)).toEqual([b.keys.keyId]);
+    expect(after.notificationsEnabled).toBe(false);
+    await signed(a, 'get', '/v1/app/inbox').expect(401);
+
+    const unknown = await directory.lookup((await enrolCitizen(keyring)).pp);
+    expect(unknown).toEqual({ appInstalled: false, notificationsEnabled: false, devices: [] });
+  });
+
+  it('refuses unsigned, stale, replayed, forged and mismatched device requests', async () => {
+    const who = await citizen();
+    const device = newDevice();
+    await register(who, device, null);
+    await http().get('/v1/app/inbox').expect(401);
+    await http()
+      .get('/v1/app/inbox')
+      .set(device.sign('GET', '/v1/app/inbox', undefined, Date.now() - 10 * 60_000))
+      .expect(401);
+    const headers = device.sign('GET', '/v1/app/inbox');
+    await http().get('/v1/app/inbox').set(headers).expect(200);
+    const replay = await http().get('/v1/app/inbox').set(headers).expect(401);
+    expect(replay.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(replay.body.detail).toMatch(/replayed/);
+    await http().get('/v1/app/devices').set(device.sign('GET', '/v1/app/inbox')).expect(401);
+    const other = newDevice();
+    await http()
+      .get('/v1/app/inbox')
+      .set({ ...other.sign('GET', '/v1/app/inbox'), 'smis-device': device.deviceId })
+      .expect(401);
+    // A body changed after signing.
+    await http()
+      .put('/v1/app/preferences')
+      .set(device.sign('PUT', '/v1/app/preferences', JSON.stringify({ mutedSenders: [] })))
+      .set('content-type', 'application/json')
+      .send(JSON.stringify({ mutedSenders: ['someone'] }))
+      .expect(401);
+    // Registration needs a valid credential, and a device id of another citizen is refused.
+    const fresh = newDevice();
+    const body = {
+      credential: who.credential.replace(
+        /\.([^.])([^.]*)$/,
+        (_m, c: string, rest: string) => `.${c === 'A' ? 'B' : 'A'}${rest}`,
+      ),
+      encryptionPublicKey: Buffer.from(fresh.keys.publicKey).toString('base64'),
+      signingPublicKey: Buffer.from(fresh.signing.publicKey).toString('base64'),
+    };
+    await signed(fresh, 'post', '/v1/app/devices', body).expect(401);
+    const hijack = { ...body, credential: (await citizen()).credential };
+    const taken = {
+      ...fresh,
+      deviceId: device.deviceId,
+      sign: (m: string, p: string, b?: string) => newDeviceSign(fresh, device.deviceId, m, p, b),
+    };
+    await signed(taken, 'post', '/v1/app/devices', hijack).expect(409);
+    const invalid = await signed(fresh, 'post', '/v1/app/devices', {
+      ...body,
+      credential: who.credential,
+      encryptionPublicKey: 'short',
+    }).expect(400);
+    expect(invalid.body.errors).toEqual([
+      { field: 'encryptionPublicKey', message: 'must be a 32-byte key in base64' },
+    ]);
+  });
+
+  it('serves the sender directory, sweeps expired messages, and never stores or logs the plaintext', async () => {
+    const directory = await http().get('/v1/app/senders').expect(200);
+    expect(directory.body).toEqual([
+      {
+        senderId,
+        displayName: { en: 'Tax office', nl: 'FOD Financiën', fr: 'SPF Finances' },
+        logo: 'https://example.org/logo.png',
+        signingKeys: [
+          {
+            keyId: sender.keyId,
+            publicKey: Buffer.from(sender.publicKey).toString('base64'),
+            notAfter: null,
+          },
+        ],
+      },
+    ]);
+
+    const [victim] = (await dataSource.query(
+      `SELECT "message_id" FROM "${schema}"."inbox_message" LIMIT 1`,
+    )) as { message_id: string }[];
+    await dataSource.query(
+      `UPDATE "${schema}"."inbox_message" SET "expires_at" = now() - interval '1 second' WHERE "message_id" = $1`,
+      [victim.message_id],
+    );
+    const swept = await app.get(SweepExpiredUseCase).execute();
+    expect(swept.messages).toBeGreaterThanOrEqual(1);
+    expect(
+      await dataSource.query(`SELECT 1 FROM "${schema}"."inbox_message" WHERE "message_id" = $1`, [
+        victim.message_id,
+      ]),
+    ).toEqual([]);
+
+    const secrets = [
+      canary,
+      ...citizensIdentifiers,
+      ...citizensIdentifiers.map((i) => i.replace(/^tel:/, '')),
+    ];
+    for (const table of APP_CHANNEL_TABLES) {
+      const rows = (await dataSource.query(`SELECT t::text AS row FROM "${schema}"."${table}" t`)) as {
+        row: string;
+      }[];
+      for (const secret of secrets) expect(rows.filter((r) => r.row.includes(secret))).toEqual([]);
+    }
+    const envelopes = (await dataSource.query(
+      `SELECT "envelope" FROM "${schema}"."inbox_message" WHERE "envelope" IS NOT NULL`,
+    )) as {
+      envelope: Buffer;
+    }[];
+    expect(envelopes.length).toBeGreaterThan(0);
+    expect(envelopes.filter((e) => e.envelope.includes(canary))).toEqual([]);
+    expect(logs.lines.length).toBeGreaterThan(0);
+    for (const secret of secrets) expect(logs.lines.filter((l) => l.includes(secret))).toEqual([]);
+  });
+});
+
+import { signDeviceRequest } from './http/device-signature';
+function newDeviceSign(
+  device: TestDevice,
+  deviceId: string,
+  method: string,
+  path: string,
+  body?: string,
+): Record<string, string> {
+  return signDeviceRequest(device.signing, { method, path, deviceId, body });
+}

@@ -1,0 +1,1 @@
+export { TopicRecorder, collectRecords, type TopicRecorderOptions } from './topic-recorder';

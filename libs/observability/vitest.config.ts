@@ -1,0 +1,3 @@
+import { projectConfig } from '../../vitest.shared';
+
+export default projectConfig({ name: 'observability', dir: __dirname, integration: true });

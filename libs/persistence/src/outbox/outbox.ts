@@ -1,0 +1,172 @@
+import type { MessageProducer, MessagingLogger } from '@smis/messaging';
+import type { DataSource, EntityManager } from 'typeorm';
+
+export interface OutboxEntry {
+  topic: string;
+  key: string | null;
+  value: Buffer | null;
+  headers?: Record<string, string>;
+}
+
+export interface OutboxRelayOptions {
+  dataSource: DataSource;
+  producer: MessageProducer;
+  /** Records published per round (default 500). */
+  batchSize?: number;
+  /** How often to look for records other instances (or a crash) left behind (default 500 ms). */
+  pollIntervalMs?: number;
+  logger?: Pick<MessagingLogger, 'error' | 'warn'>;
+  /** Called after each published round, with the number of records. */
+  onPublished?: (count: number) => void;
+}
+
+function schemaOf(dataSource: DataSource): string {
+  return (dataSource.options as { schema?: string }).schema ?? 'public';
+}
+
+/**
+ * Adds records to the outbox inside the caller's transaction. They are published by the
+ * relay after the transaction commits, at least once and in order of insertion.
+ */
+export class Outbox {
+  private readonly table: string;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(dataSource: DataSource) {
+    this.table = `"${schemaOf(dataSource)}"."outbox"`;
+  }
+
+  async add(manager: EntityManager, entries: readonly OutboxEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const values: unknown[] = [];
+    const rows = entries.map((e, i) => {
+      values.push(e.topic, e.key, e.value, JSON.stringify(e.headers ?? {}));
+      return `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4}::jsonb)`;
+    });
+    await manager.query(
+      `INSERT INTO ${this.table} ("topic", "key", "value", "headers") VALUES ${rows.join(', ')}`,
+      values,
+    );
+  }
+
+  /** Tells the relay of this process to publish now (call after the transaction committed). */
+  notify(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  onNotify(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+/**
+ * Publishes the outbox: takes the oldest records, sends them (idempotent producer, in order),
+ * deletes them, commits. One relay per schema works at a time (a transaction-scoped advisory
+ * lock), so the order of records is the order of publication; a relay that crashes after
+ * sending and before committing sends those records again, and consumers deduplicate.
+ */
+export class OutboxRelay {
+  private readonly table: string;
+  private readonly lockKey: string;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = true;
+  private unsubscribe?: () => void;
+
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly options: OutboxRelayOptions,
+  ) {
+    const schema = schemaOf(options.dataSource);
+    this.table = `"${schema}"."outbox"`;
+    this.lockKey = `smis-outbox:${schema}`;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.unsubscribe = this.outbox.onNotify(() => this.wake());
+    this.wake();
+  }
+
+  /** Publishes soon; several wakes while a round runs give one more round. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.running = this.loop().finally(() => {
+      this.running = undefined;
+      if (this.stopped) return;
+      if (this.again) {
+        this.again = false;
+        this.wake();
+      } else {
+        this.timer = setTimeout(() => this.wake(), this.options.pollIntervalMs ?? 500);
+      }
+    });
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      // Keep going while full batches come back.
+      while (!this.stopped && (await this.publishOnce()) === (this.options.batchSize ?? 500)) {
+        /* next batch */
+      }
+    } catch (error) {
+      this.options.logger?.warn('outbox relay round failed; retrying', { error: (error as Error).message });
+    }
+  }
+
+  /** One round: publishes up to `batchSize` records; returns how many. */
+  async publishOnce(): Promise<number> {
+    const batchSize = this.options.batchSize ?? 500;
+    const published = await this.options.dataSource.transaction(async (manager) => {
+      const [{ locked }] = (await manager.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [
+        this.lockKey,
+      ])) as { locked: boolean }[];
+      if (!locked) return 0;
+      const rows = (await manager.query(
+        `SELECT "id", "topic", "key", "value", "headers" FROM ${this.table} ORDER BY "id" LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [batchSize],
+      )) as {
+        id: string;
+        topic: string;
+        key: string | null;
+        value: Buffer | null;
+        headers: Record<string, string>;
+      }[];
+      if (rows.length === 0) return 0;
+      // Consecutive records of one topic go in one send; topics keep their relative order.
+      let i = 0;
+      while (i < rows.length) {
+        let j = i;
+        while (j < rows.length && rows[j].topic === rows[i].topic) j++;
+        await this.options.producer.send(
+          rows[i].topic,
+          rows.slice(i, j).map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+        );
+        i = j;
+      }
+      await manager.query(`DELETE FROM ${this.table} WHERE "id" = ANY($1::bigint[])`, [
+        rows.map((r) => r.id),
+      ]);
+      return rows.length;
+    });
+    if (published > 0) this.options.onPublished?.(published);
+    return published;
+  }
+
+  /** Finishes the round in progress (its records are then published and deleted). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+}

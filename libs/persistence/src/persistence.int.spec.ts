@@ -1,0 +1,123 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createKafka, TopicRecorder, type KafkaClient } from '@smis/messaging';
+import { testDatabaseUrl, testKafkaBrokers, uniqueName } from '@smis/testing';
+import type { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openServiceDataSource } from './data-source';
+import { CreateOutbox1795300000000 } from './outbox/create-outbox.migration';
+import { Outbox, OutboxRelay } from './outbox/outbox';
+import { OutboxRecord } from './outbox/outbox-record.entity';
+
+const backends = [
+  { name: 'PostgreSQL', options: () => ({ databaseUrl: testDatabaseUrl() }) },
+  {
+    name: 'embedded PGlite',
+    options: () => ({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'smis-pglite-')) }),
+  },
+];
+
+describe.each(backends)('persistence on $name', ({ options }) => {
+  let dataSource: DataSource;
+  let client: KafkaClient;
+  const schema = uniqueName('svc').replace(/-/g, '_');
+
+  beforeAll(async () => {
+    dataSource = await openServiceDataSource({
+      ...options(),
+      schema,
+      entities: [OutboxRecord],
+      migrations: [CreateOutbox1795300000000],
+    });
+    client = createKafka({ brokers: testKafkaBrokers(), clientId: uniqueName('persistence') });
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+  });
+
+  it('creates the service schema and runs its migrations once', async () => {
+    const [{ count }] = (await dataSource.query(
+      `SELECT count(*)::int AS count FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'outbox'`,
+      [schema],
+    )) as { count: number }[];
+    expect(count).toBe(1);
+    expect(await dataSource.showMigrations()).toBe(false);
+  });
+
+  it('returns bytea as Buffer and reports affected rows like pg', async () => {
+    const outbox = new Outbox(dataSource);
+    await dataSource.transaction((m) =>
+      outbox.add(m, [{ topic: 'shape', key: 'k', value: Buffer.from([0, 1, 255]) }]),
+    );
+    const rows = await dataSource.getRepository(OutboxRecord).find({ where: { topic: 'shape' } });
+    expect(Buffer.isBuffer(rows[0].value)).toBe(true);
+    expect([...(rows[0].value as Buffer)]).toEqual([0, 1, 255]);
+    expect(typeof rows[0].id).toBe('string');
+    const result = await dataSource.getRepository(OutboxRecord).delete({ topic: 'shape' });
+    expect(result.affected).toBe(1);
+  });
+
+  it('keeps a transaction isolated from concurrent work', async () => {
+    const outbox = new Outbox(dataSource);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const tx = dataSource.transaction(async (m) => {
+      await outbox.add(m, [{ topic: 'isolation', key: null, value: null }]);
+      await held;
+      throw new Error('roll back');
+    });
+    const countOutside = dataSource.query(
+      `SELECT count(*)::int AS n FROM "${schema}"."outbox" WHERE topic = 'isolation'`,
+    );
+    release();
+    await expect(tx).rejects.toThrow('roll back');
+    expect(((await countOutside) as { n: number }[])[0].n).toBe(0);
+  });
+
+  it('publishes committed outbox records in order and never rolled-back ones', async () => {
+    const topic = uniqueName('outbox');
+    await client.admin().ensureTopics([{ topic, numPartitions: 1 }]);
+    const outbox = new Outbox(dataSource);
+    const producer = client.producer();
+    const relay = new OutboxRelay(outbox, { dataSource, producer, batchSize: 7 });
+    const recorder = await TopicRecorder.start(client, { topic });
+    relay.start();
+    try {
+      await expect(
+        dataSource.transaction(async (m) => {
+          await outbox.add(m, [{ topic, key: 'lost', value: Buffer.from('never') }]);
+          throw new Error('abort');
+        }),
+      ).rejects.toThrow('abort');
+      for (let batch = 0; batch < 4; batch++) {
+        await dataSource.transaction((m) =>
+          outbox.add(
+            m,
+            Array.from({ length: 5 }, (_, i) => ({
+              topic,
+              key: 'same-key',
+              value: Buffer.from(String(batch * 5 + i)),
+              headers: { 'smis-batch': String(batch) },
+            })),
+          ),
+        );
+        outbox.notify();
+      }
+      const records = await recorder.waitForCount(20);
+      expect(records.map((r) => Number(String(r.value)))).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      expect(records[19].headers['smis-batch']).toBe('3');
+      expect(records.some((r) => String(r.value) === 'never')).toBe(false);
+      const [{ n }] = (await dataSource.query(
+        `SELECT count(*)::int AS n FROM "${schema}"."outbox" WHERE topic = $1`,
+        [topic],
+      )) as { n: number }[];
+      expect(n).toBe(0);
+    } finally {
+      await relay.stop();
+      await recorder.stop();
+      await producer.disconnect();
+    }
+  });
+});

@@ -1,0 +1,157 @@
+import { Logger } from '@nestjs/common';
+import type { AvroCodec, MessageRequest } from '@smis/contracts';
+import {
+  BatchRecordError,
+  DecodeError,
+  describeError,
+  NonRetriableError,
+  RetriableError,
+  type BatchHandler,
+  type ConsumedRecord,
+  type MessageHandler,
+} from '@smis/messaging';
+import type { BatchOutcome, EncryptedPseudonym, PseudonymDomain } from '@smis/pseudonym';
+import type { Sender } from '@smis/senders';
+import { REASONS } from '../domain/reasons';
+import { polymorphicFromWire } from '../domain/wire';
+import type { RouterPorts } from '../ports';
+import { AcceptRequestCommand } from '../usecases/accept-requests/accept-request.command';
+import { domainsFor, type AcceptRequestUseCase } from '../usecases/accept-requests/accept-request.usecase';
+import type { RejectUnverifiedUseCase } from '../usecases/accept-requests/reject-unverified.usecase';
+import { verifyRequest } from '../usecases/accept-requests/verify-request';
+import { ApplyDeliveryEventCommand } from '../usecases/apply-delivery-event/apply-delivery-event.command';
+import type { ApplyDeliveryEventUseCase } from '../usecases/apply-delivery-event/apply-delivery-event.usecase';
+import { ApplyPreferenceCommand } from '../usecases/apply-preference/apply-preference.command';
+import type { ApplyPreferenceUseCase } from '../usecases/apply-preference/apply-preference.usecase';
+import { retriableIfTransient } from './errors';
+
+const logger = new Logger('Router');
+
+interface Intake {
+  record: ConsumedRecord;
+  request?: MessageRequest;
+  sender?: Sender;
+  /** Why the request is refused before any policy: its record also goes to the DLQ. */
+  refusal?: { reason: string; senderId: string; decodeError?: unknown };
+  recipients: Partial<Record<PseudonymDomain, BatchOutcome<EncryptedPseudonym>>>;
+}
+
+/**
+ * smis.requests.v1, a batch at a time: decode and authenticate every request, transcrypt the
+ * recipients of the authenticated ones in one call per domain, then decide each in order.
+ */
+export function requestsHandler(deps: {
+  codec: AvroCodec;
+  ports: RouterPorts;
+  accept: AcceptRequestUseCase;
+  rejectUnverified: RejectUnverifiedUseCase;
+}): BatchHandler {
+  return async (records, context) => {
+    const intakes: Intake[] = [];
+    for (const record of records) {
+      const intake: Intake = { record, recipients: {} };
+      try {
+        if (!record.value) throw new DecodeError('a message request cannot be a tombstone');
+        intake.request = await deps.codec.decode('MessageRequest', record.value);
+      } catch (error) {
+        intake.refusal = { reason: REASONS.malformed, senderId: 'unknown', decodeError: error };
+      }
+      if (intake.request) {
+        const verification = verifyRequest(intake.request, deps.ports.senders);
+        if (verification.ok) intake.sender = verification.sender;
+        else intake.refusal = { reason: verification.reason, senderId: intake.request.senderId };
+      }
+      intakes.push(intake);
+    }
+
+    await transcryptBatch(
+      deps.ports,
+      intakes.filter((i) => i.sender),
+    );
+
+    for (const intake of intakes) {
+      const { record } = intake;
+      try {
+        if (intake.refusal) {
+          await deps.rejectUnverified.execute({
+            messageId: intake.request?.messageId ?? record.key,
+            senderId: intake.refusal.senderId,
+            reason: intake.refusal.reason,
+          });
+          logger.warn(
+            `Request ${record.topic}[${record.partition}]@${record.offset} refused: ${intake.refusal.reason}`,
+          );
+          throw intake.refusal.decodeError
+            ? new DecodeError(`${intake.refusal.reason}: ${describeError(intake.refusal.decodeError)}`)
+            : new NonRetriableError(`${intake.refusal.reason}: the request was not accepted as the sender's`);
+        }
+        const request = intake.request as MessageRequest;
+        const outcome = await deps.accept.execute(
+          AcceptRequestCommand.create(request, intake.sender as Sender, intake.recipients),
+        );
+        if (outcome.deadLetter) {
+          throw new NonRetriableError(`${outcome.deadLetter}: message ${request.messageId} was rejected`);
+        }
+        await context.heartbeat();
+      } catch (error) {
+        const classified = retriableIfTransient(error);
+        if (classified !== error)
+          logger.warn(`Request ${record.offset} will be retried: ${describeError(error)}`);
+        throw new BatchRecordError(
+          { topic: record.topic, partition: record.partition, offset: record.offset },
+          classified,
+        );
+      }
+    }
+  };
+}
+
+async function transcryptBatch(ports: RouterPorts, intakes: Intake[]): Promise<void> {
+  const byDomain = new Map<PseudonymDomain, Intake[]>();
+  for (const intake of intakes) {
+    for (const domain of domainsFor(intake.request as MessageRequest)) {
+      byDomain.set(domain, [...(byDomain.get(domain) ?? []), intake]);
+    }
+  }
+  try {
+    await Promise.all(
+      [...byDomain].map(async ([domain, items]) => {
+        const outcomes = await ports.transcryption.transcrypt(
+          items.map((i) => polymorphicFromWire((i.request as MessageRequest).recipient)),
+          domain,
+        );
+        items.forEach((item, index) => (item.recipients[domain] = outcomes[index]));
+      }),
+    );
+  } catch (error) {
+    throw new RetriableError(`transcryption failed: ${describeError(error)}`, { cause: error });
+  }
+}
+
+/** smis.events.v1: plan progress from the channels. */
+export function eventsHandler(deps: { codec: AvroCodec; apply: ApplyDeliveryEventUseCase }): MessageHandler {
+  return async (record) => {
+    if (!record.value) throw new DecodeError('a delivery event cannot be a tombstone');
+    const event = await deps.codec.decode('DeliveryEvent', record.value);
+    try {
+      await deps.apply.execute(ApplyDeliveryEventCommand.create(event));
+    } catch (error) {
+      throw retriableIfTransient(error);
+    }
+  };
+}
+
+/** smis.preferences.v1 (compacted): citizens' preferences. */
+export function preferencesHandler(deps: {
+  codec: AvroCodec;
+  apply: ApplyPreferenceUseCase;
+}): MessageHandler {
+  return async (record) => {
+    const update = record.value ? await deps.codec.decode('PreferenceUpdate', record.value) : null;
+    try {
+      await deps.apply.execute(ApplyPreferenceCommand.create(record.key, update));
+    } catch (error) {
+      throw retriableIfTransient(error);
+    }
+  };
+}

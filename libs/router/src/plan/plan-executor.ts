@@ -1,0 +1,174 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AvroCodec, Channel, Priority } from '@smis/contracts';
+import type { RouterConfig } from '../config';
+import { REASONS } from '../domain/reasons';
+import { MessageRecord, type Outcome, type TimerKind } from '../entities';
+import { ROUTER_CODEC, ROUTER_CONFIG } from '../tokens';
+import { addEvent, tableOf, type EventFields, type RouterTx } from './transaction';
+
+/**
+ * Moves a message's delivery plan forward inside the caller's transaction (the message row is
+ * locked by the caller): issues channel jobs, ROUTED / FALLBACK / FAILED / EXPIRED events, and
+ * the fallback timer. Every record goes through the outbox, so a crash loses nothing.
+ */
+@Injectable()
+export class PlanExecutor {
+  constructor(
+    @Inject(ROUTER_CONFIG) private readonly config: RouterConfig,
+    @Inject(ROUTER_CODEC) private readonly codec: AvroCodec,
+  ) {}
+
+  event(tx: RouterTx, m: MessageRecord, status: Parameters<typeof addEvent>[4], fields: EventFields = {}) {
+    return addEvent(tx, this.codec, this.config.topics.events, m, status, { planId: m.planId, ...fields });
+  }
+
+  /** Starts the plan with its first channel. */
+  async start(tx: RouterTx, m: MessageRecord): Promise<void> {
+    m.state = 'ACTIVE';
+    m.step = 0;
+    if (tx.now >= m.expiresAt) return this.expire(tx, m);
+    await this.route(tx, m);
+  }
+
+  /** Gives up on the current channel and tries the next one (or ends the plan). */
+  async advance(tx: RouterTx, m: MessageRecord, reason: string): Promise<void> {
+    await this.clearTimer(tx, m.messageId, 'fallback');
+    const from = m.channels[m.step];
+    if (m.step + 1 >= m.channels.length) {
+      await this.event(tx, m, 'FAILED', { reason: REASONS.channelsExhausted });
+      return this.finish(tx, m, 'FAILED');
+    }
+    if (tx.now >= m.expiresAt) return this.expire(tx, m);
+    const to = m.channels[m.step + 1];
+    await this.event(tx, m, 'FALLBACK', { fromChannel: from, toChannel: to, reason });
+    m.step += 1;
+    await this.route(tx, m);
+  }
+
+  /** The message can no longer be delivered: EXPIRED, plan done. */
+  async expire(tx: RouterTx, m: MessageRecord): Promise<void> {
+    await this.event(tx, m, 'EXPIRED', { reason: REASONS.messageExpired });
+    await this.finish(tx, m, 'EXPIRED');
+  }
+
+  /** Ends the plan: no more jobs, timers dropped, payloads and channel pseudonyms erased. */
+  async finish(tx: RouterTx, m: MessageRecord, outcome: Outcome): Promise<void> {
+    m.state = 'DONE';
+    m.outcome = outcome;
+    m.envelope = null;
+    m.smsPayload = null;
+    m.emailPayload = null;
+    m.appRecipient = null;
+    m.smsRecipient = null;
+    m.emailRecipient = null;
+    await tx.manager.query(`DELETE FROM ${tableOf(tx.manager, 'timer')} WHERE "message_id" = $1`, [
+      m.messageId,
+    ]);
+  }
+
+  async setTimer(
+    tx: RouterTx,
+    messageId: string,
+    kind: TimerKind,
+    dueAt: number,
+    attempt = 0,
+  ): Promise<void> {
+    await tx.manager.query(
+      `INSERT INTO ${tableOf(tx.manager, 'timer')} ("message_id", "kind", "due_at", "attempt") VALUES ($1, $2, $3, $4)
+       ON CONFLICT ("message_id", "kind") DO UPDATE SET "due_at" = EXCLUDED."due_at", "attempt" = EXCLUDED."attempt"`,
+      [messageId, kind, dueAt, attempt],
+    );
+  }
+
+  async clearTimer(tx: RouterTx, messageId: string, kind: TimerKind): Promise<void> {
+    await tx.manager.query(
+      `DELETE FROM ${tableOf(tx.manager, 'timer')} WHERE "message_id" = $1 AND "kind" = $2`,
+      [messageId, kind],
+    );
+  }
+
+  /** Issues the job of the current channel. */
+  private async route(tx: RouterTx, m: MessageRecord): Promise<void> {
+    const channel = m.channels[m.step];
+    m.attempt += 1;
+    const common = {
+      messageId: m.messageId,
+      senderId: m.senderId,
+      planId: m.planId,
+      attempt: m.attempt,
+      createdAt: tx.now,
+      expiresAt: m.expiresAt,
+      priority: m.priority as Priority,
+    };
+    let fallbackAt: number | null = null;
+    if (channel === 'APP' && m.step + 1 < m.channels.length) {
+      fallbackAt = Math.min(tx.now + m.fallbackWindowSeconds * 1000, m.expiresAt);
+      await this.setTimer(tx, m.messageId, 'fallback', fallbackAt, m.attempt);
+    }
+    const topics = this.config.topics;
+    const job = await this.encodeJob(channel, common, m, fallbackAt);
+    tx.entries.push({
+      topic:
+        job.topic === 'APP'
+          ? topics.appChannel
+          : job.topic === 'SMS'
+            ? topics.smsChannel
+            : topics.emailChannel,
+      key: m.messageId,
+      value: job.value,
+    });
+    await this.event(tx, m, 'ROUTED', { channel, attempt: m.attempt });
+  }
+
+  private async encodeJob(
+    channel: Channel,
+    common: {
+      messageId: string;
+      senderId: string;
+      planId: string;
+      attempt: number;
+      createdAt: number;
+      expiresAt: number;
+      priority: Priority;
+    },
+    m: MessageRecord,
+    fallbackAt: number | null,
+  ): Promise<{ topic: Channel; value: Buffer }> {
+    const missing = (what: string) => new Error(`message ${m.messageId}: no ${what} for its ${channel} job`);
+    switch (channel) {
+      case 'APP':
+        if (!m.appRecipient || !m.envelope) throw missing('app pseudonym or envelope');
+        return {
+          topic: 'APP',
+          value: await this.codec.encode('AppChannelJob', {
+            ...common,
+            recipient: m.appRecipient,
+            envelope: m.envelope,
+            fallbackAt,
+          }),
+        };
+      case 'SMS':
+        if (!m.smsRecipient || !m.smsPayload) throw missing('sms pseudonym or sealed text');
+        return {
+          topic: 'SMS',
+          value: await this.codec.encode('SmsChannelJob', {
+            ...common,
+            recipient: m.smsRecipient,
+            sealedText: m.smsPayload,
+          }),
+        };
+      case 'EMAIL':
+        if (!m.emailRecipient || !m.emailPayload) throw missing('e-mail pseudonym or sealed e-mail');
+        return {
+          topic: 'EMAIL',
+          value: await this.codec.encode('EmailChannelJob', {
+            ...common,
+            recipient: m.emailRecipient,
+            sealedEmail: m.emailPayload,
+          }),
+        };
+      default:
+        throw new Error(`message ${m.messageId}: channel ${channel} cannot be routed`);
+    }
+  }
+}

@@ -1,0 +1,406 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AvroCodec, DeliveryEvent, DeliveryStatus } from '@smis/contracts';
+import { createSodiumEnvelopeCrypto, type ChannelKeyPair } from '@smis/crypto';
+import { NonRetriableError, RetriableError, describeError } from '@smis/messaging';
+import type { Outbox, OutboxEntry } from '@smis/persistence';
+import { parseLocalPseudonym } from '@smis/pseudonym';
+import type { SenderRegistry } from '@smis/senders';
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { SmsChannelConfig } from '../config';
+import { ChannelSecrets, isE164 } from '../crypto/channel-secrets';
+import { analyzeSms } from '../encoding/sms-encoding';
+import type { SubmissionState } from '../entities';
+import { SmsChannelMetrics } from '../metrics';
+import {
+  ProviderOutcomeUnknownError,
+  ProviderRejectedError,
+  ProviderUnavailableError,
+} from '../providers/sms-provider';
+import { SMS_CODEC, SMS_CONFIG, SMS_DATA_SOURCE, SMS_HOOKS, SMS_OUTBOX, SMS_SENDERS } from '../tokens';
+import { ProviderPool } from './provider-pool';
+
+/** Test seams: fault injection at the points a crash would hurt most. */
+export interface SmsChannelHooks {
+  /** Called after a provider accepted a message and before that is recorded. Throwing here is a crash. */
+  afterProviderAccepted?(clientReference: string): void | Promise<void>;
+}
+
+/** A submission row as the engine reads it (snake_case from SQL). */
+export interface SubmissionRow {
+  id: string;
+  kind: 'message' | 'otp';
+  source_id: string;
+  attempt: number;
+  sender_id: string | null;
+  plan_id: string | null;
+  state: SubmissionState;
+  expires_at: string;
+  sealed_text: Buffer | null;
+  sealed_number: Buffer | null;
+  local_pseudonym: string | null;
+  provider_id: string | null;
+  provider_message_id: string | null;
+  segments: number | null;
+  encoding: string | null;
+  submitted_at: Date | null;
+  updated_at: Date;
+}
+
+export type EngineOutcome = 'submitted' | 'duplicate' | 'failed' | 'expired' | 'in-flight' | 'unknown';
+
+const FINAL: readonly SubmissionState[] = ['submitted', 'delivered', 'failed', 'expired'];
+
+/**
+ * The idempotent submission of one SMS (docs/adr/0701-idempotent-sms-submission.md):
+ * a row per (kind, source, attempt) moves pending → submitting (recorded before the provider
+ * call, naming the provider) → submitted (with the provider's message id) → delivered | failed.
+ * A row left in `submitting` by a crash is never blindly resubmitted: `reconcile` asks the
+ * provider by client reference first.
+ */
+@Injectable()
+export class SubmissionEngine {
+  private readonly logger = new Logger('SmsChannel');
+  private readonly crypto = createSodiumEnvelopeCrypto();
+  private readonly channelKeyPair: ChannelKeyPair;
+  readonly table: string;
+
+  constructor(
+    @Inject(SMS_CONFIG) private readonly config: SmsChannelConfig,
+    @Inject(SMS_DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(SMS_OUTBOX) private readonly outbox: Outbox,
+    @Inject(SMS_CODEC) private readonly codec: AvroCodec,
+    @Inject(SMS_SENDERS) private readonly senders: SenderRegistry,
+    @Inject(SMS_HOOKS) private readonly hooks: SmsChannelHooks,
+    private readonly secrets: ChannelSecrets,
+    private readonly pool: ProviderPool,
+    private readonly metrics: SmsChannelMetrics,
+  ) {
+    this.table = `"${config.schema}"."sms_submission"`;
+    this.channelKeyPair = {
+      keyId: config.channelKey.keyId,
+      publicKey: new Uint8Array(config.channelKey.publicKey),
+      secretKey: new Uint8Array(config.channelKey.secretKey),
+    };
+  }
+
+  /** Files a submission once (a redelivered job finds the row) and returns it. */
+  async file(row: {
+    kind: 'message' | 'otp';
+    sourceId: string;
+    attempt: number;
+    senderId: string | null;
+    planId: string | null;
+    expiresAt: number;
+    sealedText: Buffer;
+    sealedNumber: Buffer | null;
+    localPseudonym: string | null;
+  }): Promise<SubmissionRow> {
+    await this.dataSource.query(
+      `INSERT INTO ${this.table} ("id", "kind", "source_id", "attempt", "sender_id", "plan_id", "state", "expires_at",
+         "sealed_text", "sealed_number", "local_pseudonym")
+       VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10)
+       ON CONFLICT ("kind", "source_id", "attempt") DO NOTHING`,
+      [
+        randomUUID(),
+        row.kind,
+        row.sourceId,
+        row.attempt,
+        row.senderId,
+        row.planId,
+        row.expiresAt,
+        row.sealedText,
+        row.sealedNumber,
+        row.localPseudonym,
+      ],
+    );
+    const [found] = (await this.dataSource.query(
+      `SELECT * FROM ${this.table} WHERE "kind" = $1 AND "source_id" = $2 AND "attempt" = $3`,
+      [row.kind, row.sourceId, row.attempt],
+    )) as SubmissionRow[];
+    return found;
+  }
+
+  async byId(id: string): Promise<SubmissionRow | undefined> {
+    const [row] = (await this.dataSource.query(`SELECT * FROM ${this.table} WHERE "id" = $1`, [
+      id,
+    ])) as SubmissionRow[];
+    return row;
+  }
+
+  /** Moves a filed submission on as far as it can go now. */
+  async process(row: SubmissionRow): Promise<EngineOutcome> {
+    if (FINAL.includes(row.state)) return 'duplicate';
+    if (row.state === 'submitting') {
+      const age = Date.now() - new Date(row.updated_at).getTime();
+      if (age < this.config.reconcile.staleAfterMs) return 'in-flight';
+      return this.reconcile(row);
+    }
+    return this.submitPending(row);
+  }
+
+  private async submitPending(row: SubmissionRow): Promise<EngineOutcome> {
+    if (Date.now() > Number(row.expires_at)) {
+      await this.finish(row, 'expired', 'sms.expired-before-sending', 'EXPIRED');
+      return 'expired';
+    }
+    const to = await this.resolveNumber(row);
+    if (!to) {
+      await this.finish(row, 'failed', 'sms.no-phone-number', 'FAILED');
+      return 'failed';
+    }
+    let text: string;
+    try {
+      text = this.openText(row);
+    } catch (error) {
+      const reason = (error as { code?: string }).code ?? 'sms.text-unreadable';
+      await this.finish(row, 'failed', reason, 'FAILED');
+      throw new NonRetriableError(
+        `SMS text of ${row.kind} ${row.source_id} rejected: ${describeError(error)}`,
+      );
+    }
+    const analysis = analyzeSms(text);
+    const tried: string[] = [];
+    for (const providerId of this.pool.selector.order()) {
+      const provider = this.pool.get(providerId);
+      if (!provider) continue;
+      // Claim: only one worker moves a row to `submitting`, and the provider is on record first.
+      const claimed = (await this.dataSource.query(
+        `UPDATE ${this.table} SET "state" = 'submitting', "provider_id" = $2, "encoding" = $3, "segments" = $4, "updated_at" = now()
+         WHERE "id" = $1 AND "state" = 'pending' RETURNING "id"`,
+        [row.id, providerId, analysis.encoding, analysis.segments],
+      )) as [unknown[], number] | unknown[];
+      if (!rowsOf(claimed).length) return 'in-flight';
+      tried.push(providerId);
+      try {
+        const { providerMessageId } = await provider.submit({
+          clientReference: row.id,
+          from: this.config.originator,
+          to,
+          text,
+          encoding: analysis.encoding,
+          segments: analysis.segments,
+        });
+        this.metrics.submissions.inc({ provider: providerId, outcome: 'accepted' });
+        await this.hooks.afterProviderAccepted?.(row.id);
+        await this.markSubmitted(row, providerId, providerMessageId, analysis.segments, analysis.encoding);
+        return 'submitted';
+      } catch (error) {
+        if (error instanceof ProviderUnavailableError) {
+          this.metrics.submissions.inc({ provider: providerId, outcome: 'unavailable' });
+          this.pool.selector.penalize(providerId);
+          this.logger.warn(
+            `Provider ${providerId} did not take ${row.kind} ${row.source_id} (${error.detail}); trying the next`,
+          );
+          await this.dataSource.query(
+            `UPDATE ${this.table} SET "state" = 'pending', "provider_id" = NULL, "updated_at" = now() WHERE "id" = $1 AND "state" = 'submitting'`,
+            [row.id],
+          );
+          continue;
+        }
+        if (error instanceof ProviderRejectedError) {
+          this.metrics.submissions.inc({ provider: providerId, outcome: 'rejected' });
+          await this.finish(row, 'failed', error.reason, 'FAILED', providerId);
+          return 'failed';
+        }
+        if (error instanceof ProviderOutcomeUnknownError) {
+          // Left in `submitting`: the reconciler asks the provider before anything is sent again.
+          this.metrics.submissions.inc({ provider: providerId, outcome: 'unknown' });
+          this.pool.selector.penalize(providerId);
+          this.logger.warn(
+            `No answer from ${providerId} for ${row.kind} ${row.source_id} (${error.detail}); reconciling later`,
+          );
+          return 'unknown';
+        }
+        throw error;
+      }
+    }
+    throw new RetriableError(
+      `No SMS provider took ${row.kind} ${row.source_id} (tried ${tried.join(', ') || 'none'}); retrying later`,
+    );
+  }
+
+  /** A `submitting` row whose worker is gone: ask the provider, never resend blindly. */
+  async reconcile(row: SubmissionRow): Promise<EngineOutcome> {
+    const claimed = rowsOf(
+      (await this.dataSource.query(
+        `UPDATE ${this.table} SET "updated_at" = now()
+         WHERE "id" = $1 AND "state" = 'submitting' AND "updated_at" <= now() - ($2::text || ' milliseconds')::interval
+         RETURNING "id"`,
+        [row.id, String(this.config.reconcile.staleAfterMs)],
+      )) as unknown[],
+    );
+    if (!claimed.length) return 'in-flight';
+    const provider = row.provider_id ? this.pool.get(row.provider_id) : undefined;
+    if (!provider?.lookup) {
+      this.logger.warn(
+        `Submission ${row.id} to ${row.provider_id ?? '?'} was interrupted and the provider cannot be asked; not resending`,
+      );
+      await this.finish(
+        row,
+        'failed',
+        'sms.submission-outcome-unknown',
+        'FAILED',
+        row.provider_id ?? undefined,
+      );
+      return 'failed';
+    }
+    const found = await provider.lookup(row.id).catch((error: unknown) => {
+      throw new RetriableError(
+        `Cannot ask ${provider.id} about submission ${row.id}: ${describeError(error)}`,
+      );
+    });
+    if (found.found) {
+      this.logger.log(
+        `Submission ${row.id} was taken by ${provider.id} before the interruption; recorded, not resent`,
+      );
+      await this.markSubmitted(row, provider.id, found.providerMessageId, row.segments ?? 1, undefined);
+      return 'submitted';
+    }
+    await this.dataSource.query(
+      `UPDATE ${this.table} SET "state" = 'pending', "provider_id" = NULL, "updated_at" = now() WHERE "id" = $1 AND "state" = 'submitting'`,
+      [row.id],
+    );
+    const fresh = await this.byId(row.id);
+    return fresh ? this.submitPending(fresh) : 'duplicate';
+  }
+
+  private async resolveNumber(row: SubmissionRow): Promise<string | undefined> {
+    if (row.sealed_number) {
+      const opened = this.secrets.openSealed(row.sealed_number)?.toString('utf8');
+      return opened && isE164(opened) ? opened : undefined;
+    }
+    if (!row.local_pseudonym) return undefined;
+    const [phone] = (await this.dataSource.query(
+      `SELECT "number_box" FROM "${this.config.schema}"."phone_number" WHERE "local_pseudonym" = $1`,
+      [parseLocalPseudonym(row.local_pseudonym)],
+    )) as Array<{ number_box: Buffer | null }>;
+    return phone?.number_box ? this.secrets.decryptAtRest(phone.number_box) : undefined;
+  }
+
+  private openText(row: SubmissionRow): string {
+    if (!row.sealed_text) throw Object.assign(new Error('no text'), { code: 'sms.text-missing' });
+    if (row.kind === 'otp') {
+      // The identity service seals the OTP text with crypto_box_seal (it signs nothing; the topic's ACL
+      // lets only identity write it).
+      const opened = this.secrets.openSealed(row.sealed_text);
+      if (!opened)
+        throw Object.assign(new Error('not sealed to the SMS channel key'), { code: 'sms.text-unreadable' });
+      return opened.toString('utf8');
+    }
+    let opened;
+    try {
+      opened = this.crypto.openFallbackText(row.sealed_text, this.channelKeyPair, (senderId, keyId) =>
+        this.senders.signingKey(senderId, keyId),
+      );
+    } catch (error) {
+      const name = (error as Error).name;
+      const code = /Signature|SenderKey|UnknownSender/i.test(name)
+        ? 'sms.bad-signature'
+        : 'sms.text-unreadable';
+      throw Object.assign(new Error(name), { code });
+    }
+    if (opened.senderId !== row.sender_id || opened.messageId !== row.source_id)
+      throw Object.assign(new Error('text signed for another message'), { code: 'sms.text-mismatch' });
+    return opened.text;
+  }
+
+  /**
+   * Records that `providerId` took the submission: once, whichever comes first — the provider's
+   * answer, a reconciliation, or a delivery report that overtook the answer.
+   */
+  async markSubmitted(
+    row: SubmissionRow,
+    providerId: string,
+    providerMessageId: string,
+    segments: number,
+    encoding: string | undefined,
+  ): Promise<void> {
+    const cost = segments * this.pool.price(providerId);
+    const applied = await this.dataSource.transaction(async (manager) => {
+      const updated = rowsOf(
+        (await manager.query(
+          `UPDATE ${this.table} SET "state" = CASE WHEN "state" = 'submitting' THEN 'submitted' ELSE "state" END,
+             "provider_id" = $2, "provider_message_id" = $3, "segments" = $4,
+             "cost_eur" = $5, "submitted_at" = now(), "updated_at" = now(), "sealed_text" = NULL, "sealed_number" = NULL
+           WHERE "id" = $1 AND "submitted_at" IS NULL AND "state" IN ('submitting', 'delivered', 'failed') RETURNING "id"`,
+          [row.id, providerId, providerMessageId, segments, cost.toFixed(6)],
+        )) as unknown[],
+      );
+      if (!updated.length) return false;
+      await this.addEvent(manager, row, 'DISPATCHED', null);
+      return true;
+    });
+    if (!applied) return;
+    this.outbox.notify();
+    const sender = row.sender_id ?? 'enrolment-otp';
+    this.metrics.segments.inc({ provider: providerId }, segments);
+    this.metrics.cost.inc({ provider: providerId, sender }, cost);
+    if (encoding) this.metrics.senderSegments.inc({ sender, encoding }, segments);
+  }
+
+  /** Ends a submission without (further) provider involvement, with its event. */
+  async finish(
+    row: SubmissionRow,
+    state: 'failed' | 'expired',
+    reason: string,
+    status: DeliveryStatus,
+    providerId?: string,
+  ): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const updated = rowsOf(
+        (await manager.query(
+          `UPDATE ${this.table} SET "state" = $2, "reason" = $3, "provider_id" = COALESCE($4, "provider_id"), "updated_at" = now(),
+             "sealed_text" = NULL, "sealed_number" = NULL
+           WHERE "id" = $1 AND "state" IN ('pending', 'submitting') RETURNING "id"`,
+          [row.id, state, reason, providerId ?? null],
+        )) as unknown[],
+      );
+      if (updated.length) await this.addEvent(manager, row, status, reason);
+    });
+    this.outbox.notify();
+  }
+
+  /** A DeliveryEvent about a message's SMS, into the outbox (OTP submissions have no message: none). */
+  async addEvent(
+    manager: EntityManager,
+    row: Pick<SubmissionRow, 'kind' | 'source_id' | 'sender_id' | 'plan_id' | 'attempt'>,
+    status: DeliveryStatus,
+    reason: string | null,
+  ): Promise<void> {
+    if (row.kind !== 'message' || !row.sender_id) return;
+    const event: DeliveryEvent = {
+      eventId: randomUUID(),
+      messageId: row.source_id,
+      senderId: row.sender_id,
+      status,
+      channel: 'SMS',
+      reason,
+      fromChannel: null,
+      toChannel: null,
+      deviceId: null,
+      planId: row.plan_id,
+      attempt: row.attempt,
+      occurredAt: Date.now(),
+      producer: 'sms-channel',
+    };
+    const entry: OutboxEntry = {
+      topic: this.config.topics.events,
+      key: row.source_id,
+      value: await this.codec.encode('DeliveryEvent', event),
+    };
+    await this.outbox.add(manager, [entry]);
+  }
+}
+
+/** `UPDATE … RETURNING` answers `[rows, count]` on PostgreSQL through TypeORM. */
+export function rowsOf(result: unknown): unknown[] {
+  if (
+    Array.isArray(result) &&
+    result.length === 2 &&
+    Array.isArray(result[0]) &&
+    typeof result[1] === 'number'
+  )
+    return result[0] as unknown[];
+  return Array.isArray(result) ? result : [];
+}

@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import type { OtpRequest, SmsChannelJob } from '@smis/contracts';
+import { NonRetriableError } from '@smis/messaging';
+import { SmsRecipients } from '../../delivery/sms-recipients';
+import { SubmissionEngine, type EngineOutcome } from '../../delivery/submission-engine';
+
+/** An SmsChannelJob from the router, or an OtpRequest from identity: file it once, then send it. */
+@Injectable()
+export class SendSmsUseCase {
+  constructor(
+    private readonly engine: SubmissionEngine,
+    private readonly recipients: SmsRecipients,
+  ) {}
+
+  async sendJob(job: SmsChannelJob): Promise<EngineOutcome> {
+    const row = await this.engine.file({
+      kind: 'message',
+      sourceId: job.messageId,
+      attempt: job.attempt,
+      senderId: job.senderId,
+      planId: job.planId,
+      expiresAt: job.expiresAt,
+      sealedText: job.sealedText,
+      sealedNumber: null,
+      localPseudonym: this.recipients.localPseudonym(job.recipient),
+    });
+    return this.engine.process(row);
+  }
+
+  async sendOtp(request: OtpRequest): Promise<EngineOutcome> {
+    if (!request.sealedPhoneNumber === !request.recipient)
+      throw new NonRetriableError(
+        `OTP request ${request.otpRequestId}: exactly one of sealedPhoneNumber and recipient must be set`,
+      );
+    const row = await this.engine.file({
+      kind: 'otp',
+      sourceId: request.otpRequestId,
+      attempt: 1,
+      senderId: null,
+      planId: null,
+      expiresAt: request.expiresAt,
+      sealedText: request.sealedText,
+      sealedNumber: request.sealedPhoneNumber,
+      localPseudonym: request.recipient ? this.recipients.localPseudonym(request.recipient) : null,
+    });
+    return this.engine.process(row);
+  }
+}

@@ -1,0 +1,97 @@
+/** Small measuring helpers shared by the platform benches. */
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+
+/** The value of `--name <value>` on the command line, as a positive number. */
+export function numberFlag(name: string, fallback: number, argv: readonly string[] = process.argv): number {
+  const at = argv.indexOf(`--${name}`);
+  if (at < 0) return fallback;
+  const value = Number(argv[at + 1]);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
+  return value;
+}
+
+export function booleanFlag(name: string, argv: readonly string[] = process.argv): boolean {
+  return argv.includes(`--${name}`);
+}
+
+/** The q-quantile (0..1) of unsorted values, nearest rank. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = Float64Array.from(values).sort();
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[rank];
+}
+
+export interface Percentiles {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export function percentiles(values: readonly number[]): Percentiles {
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    count: values.length,
+    p50: round(quantile(values, 0.5)),
+    p90: round(quantile(values, 0.9)),
+    p99: round(quantile(values, 0.99)),
+    max: round(values.length ? Math.max(...values) : Number.NaN),
+  };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc; undefined elsewhere. */
+export function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 (1-based) of the whole line; 12 and 13 after the name.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU used by this process and, when given, another (the broker), over a stretch of wall time. */
+export class CpuMeter {
+  private readonly start = performance.now();
+  private readonly own = process.cpuUsage();
+  private readonly otherStart: number | undefined;
+
+  constructor(private readonly otherPid?: number) {
+    this.otherStart = processCpuSeconds(otherPid);
+  }
+
+  read(): { wallS: number; cores: number; otherCores?: number } {
+    const wallS = (performance.now() - this.start) / 1000;
+    const cpu = process.cpuUsage(this.own);
+    const otherEnd = processCpuSeconds(this.otherPid);
+    return {
+      wallS,
+      cores: Number(((cpu.user + cpu.system) / 1e6 / wallS).toFixed(2)),
+      otherCores:
+        otherEnd !== undefined && this.otherStart !== undefined
+          ? Number(((otherEnd - this.otherStart) / wallS).toFixed(2))
+          : undefined,
+    };
+  }
+}
+
+/** Samples the 1-minute load average every few seconds until stopped. */
+export function sampleLoad(everyMs = 5_000): { stop(): number[] } {
+  const samples = [Number(loadavg()[0].toFixed(2))];
+  const timer = setInterval(() => samples.push(Number(loadavg()[0].toFixed(2))), everyMs);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      samples.push(Number(loadavg()[0].toFixed(2)));
+      return samples;
+    },
+  };
+}
+
+export const formatRate = (n: number): string => Math.round(n).toLocaleString('en-US');

@@ -1,0 +1,135 @@
+import { TOPIC_CONTRACTS, type TopicContract } from '@smis/contracts';
+import { stringify } from 'yaml';
+import { latestVersions, type SchemaFile } from './schema-files';
+
+export const ASYNCAPI_PATH = 'docs/asyncapi.yaml';
+export const AVRO_SCHEMA_FORMAT = 'application/vnd.apache.avro+json;version=1.9.0';
+const KAFKA_BINDING_VERSION = '0.5.0';
+
+/** The AsyncAPI 3.0 document of the bus, from the topic map and the latest schema of each record. */
+export function generateAsyncApi(
+  files: readonly SchemaFile[],
+  contracts: readonly TopicContract[] = TOPIC_CONTRACTS,
+): string {
+  const schemas = new Map(latestVersions(files).map((f) => [f.record, f]));
+  const messages: Record<string, unknown> = {};
+  const channels: Record<string, unknown> = {};
+  const operations: Record<string, unknown> = {};
+
+  for (const contract of contracts) {
+    const schema = schemas.get(contract.value);
+    if (!schema)
+      throw new Error(
+        `Topic ${contract.address} carries ${contract.value}, which has no schema in schemas/.`,
+      );
+    const json = schema.json as { doc?: string };
+    messages[contract.value] ??= {
+      name: contract.value,
+      title: contract.value,
+      summary: json.doc,
+      contentType: 'application/octet-stream',
+      description:
+        `Avro, version ${schema.version} of ${schema.file}. On the wire: single-object encoding (0xC3 0x01, CRC-64-AVRO ` +
+        'fingerprint, body) or, with a schema registry, the Confluent wire format (0x00, schema id, body).',
+      payload: { schemaFormat: AVRO_SCHEMA_FORMAT, schema: schema.json },
+      bindings: { kafka: { key: keySchema(contract), bindingVersion: KAFKA_BINDING_VERSION } },
+    };
+    const parameterized = contract.address.includes('{');
+    channels[contract.id] = {
+      address: contract.address,
+      title: contract.address,
+      description: contract.description,
+      ...(parameterized
+        ? {
+            parameters: {
+              senderId: {
+                description: 'The sender system id: 1-64 characters of [a-z0-9-].',
+                examples: ['covid-test-portal'],
+              },
+            },
+          }
+        : {}),
+      messages: { [contract.value]: { $ref: `#/components/messages/${contract.value}` } },
+      bindings: {
+        kafka: {
+          ...(parameterized ? {} : { topic: contract.address }),
+          topicConfiguration: { 'cleanup.policy': [contract.compacted ? 'compact' : 'delete'] },
+          bindingVersion: KAFKA_BINDING_VERSION,
+        },
+      },
+    };
+    const message = [{ $ref: `#/channels/${contract.id}/messages/${contract.value}` }];
+    for (const producer of contract.producers) {
+      operations[`${producer}.send.${contract.id}`] = {
+        action: 'send',
+        channel: { $ref: `#/channels/${contract.id}` },
+        summary: `${producer} publishes ${contract.value} records to ${contract.address}.`,
+        messages: message,
+      };
+    }
+    for (const consumer of contract.consumers) {
+      operations[`${consumer}.receive.${contract.id}`] = {
+        action: 'receive',
+        channel: { $ref: `#/channels/${contract.id}` },
+        summary: `${consumer} consumes ${contract.value} records from ${contract.address}.`,
+        messages: message,
+      };
+    }
+  }
+
+  channels['retry'] = {
+    address: '{topic}.retry.{attempt}',
+    title: 'Retry topics',
+    description:
+      'Records a consumer failed to process for a retriable reason, retried after a delay; same key, value and headers as on the source topic, plus the error headers (DLQ_HEADERS in @smis/contracts).',
+    parameters: {
+      topic: { description: 'The source topic.', examples: ['smis.requests.v1'] },
+      attempt: { description: 'The retry number, from 1.', examples: ['1'] },
+    },
+  };
+  channels['deadLetter'] = {
+    address: '{topic}.dlq',
+    title: 'Dead-letter topics',
+    description:
+      'Records a consumer can never process (decode errors, poison pills), with the reason in headers (DLQ_HEADERS in @smis/contracts); same key and value as on the source topic.',
+    parameters: { topic: { description: 'The source topic.', examples: ['smis.events.v1'] } },
+  };
+
+  const document = {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'SMIS message bus',
+      version: '1.0.0',
+      description:
+        'Topics of the secure government-to-citizen messaging platform: who produces and consumes each, its key and its Avro value. ' +
+        'Generated from libs/contracts/src/topics.ts and schemas/; see docs/adr/0200-avro-single-object-encoding.md.',
+    },
+    defaultContentType: 'application/octet-stream',
+    servers: {
+      local: {
+        host: 'localhost:9092',
+        protocol: 'kafka',
+        description:
+          'The local broker: KAFKA_BROKERS when set, otherwise the one `npm run kafka:start` runs.',
+      },
+    },
+    channels,
+    operations,
+    components: { messages: sortKeys(messages) },
+  };
+  return [
+    '# Generated by `node tools/run-ts.cjs tools/schemas/asyncapi.ts` from libs/contracts/src/topics.ts and schemas/.',
+    '# Do not edit; `--check` fails when this file is out of date.',
+    stringify(document, { lineWidth: 0, aliasDuplicateObjects: false }),
+  ].join('\n');
+}
+
+function keySchema(contract: TopicContract): Record<string, unknown> {
+  return contract.key.encoding === 'binary'
+    ? { type: 'string', format: 'binary', description: contract.key.description }
+    : { type: 'string', description: contract.key.description };
+}
+
+function sortKeys(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
