@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createKafka, TopicRecorder, type KafkaClient } from '@smis/messaging';
-import { testDatabaseUrl, testKafkaBrokers, uniqueName } from '@smis/testing';
+import { testDatabaseUrl, testKafkaBrokers, uniqueName, waitFor } from '@smis/testing';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openServiceDataSource } from './data-source';
@@ -109,11 +109,16 @@ describe.each(backends)('persistence on $name', ({ options }) => {
       expect(records.map((r) => Number(String(r.value)))).toEqual(Array.from({ length: 20 }, (_, i) => i));
       expect(records[19].headers['smis-batch']).toBe('3');
       expect(records.some((r) => String(r.value) === 'never')).toBe(false);
-      const [{ n }] = (await dataSource.query(
-        `SELECT count(*)::int AS n FROM "${schema}"."outbox" WHERE topic = $1`,
-        [topic],
-      )) as { n: number }[];
-      expect(n).toBe(0);
+      // The relay deletes a round's records when its transaction commits, which may be just
+      // after the consumer saw them: wait for the table to drain rather than assume it has.
+      const remaining = async () =>
+        (
+          (await dataSource.query(`SELECT count(*)::int AS n FROM "${schema}"."outbox" WHERE topic = $1`, [
+            topic,
+          ])) as { n: number }[]
+        )[0].n;
+      await waitFor(async () => (await remaining()) === 0, { description: 'the outbox to drain' });
+      expect(await remaining()).toBe(0);
     } finally {
       await relay.stop();
       await recorder.stop();
