@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { describeError, MessageProducer } from '@smis/messaging';
 import { OutboxRelay, type Outbox } from '@smis/persistence';
-import type { PseudonymWorkerPool } from '@smis/pseudonym';
+import { pseudonymBackend, type PseudonymWorkerPool } from '@smis/pseudonym';
 import type { DataSource } from 'typeorm';
 import type { Clock } from './clock';
 import type { IdentityConfig } from './config';
@@ -54,6 +54,13 @@ export class IdentityLifecycle implements OnApplicationBootstrap, OnApplicationS
   }
 
   onApplicationBootstrap(): void {
+    const backend = pseudonymBackend();
+    this.logger.log(
+      `Transcryption: ${this.pool.size} worker(s), ${this.pool.backend} kernel` +
+        (backend.reason && this.pool.backend === 'libpep-wasm'
+          ? ` (native unavailable: ${backend.reason})`
+          : ''),
+    );
     this.relay.start();
     this.timer = setInterval(() => {
       this.housekeeping().catch((error: unknown) =>

@@ -27,6 +27,7 @@ export {
   describeError,
   isProgrammerError,
   isRetriable,
+  MembershipLostError,
   MessagingError,
   NonRetriableError,
   ProduceError,

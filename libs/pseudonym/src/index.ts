@@ -45,6 +45,7 @@ export {
   type Transcryptor,
   type DomainDecryptor,
   type BatchOutcome,
+  type KernelOptions,
 } from './transcryptor';
 export {
   createPseudonymWorkerPool,
@@ -53,3 +54,10 @@ export {
   type PseudonymWorkerPoolOptions,
 } from './worker-pool';
 export type { TranscryptionPort } from './transcryption-port';
+export {
+  pseudonymBackend,
+  buildNativeAddon,
+  type BackendChoice,
+  type PseudonymBackend,
+  type PseudonymBackendName,
+} from './native/native';

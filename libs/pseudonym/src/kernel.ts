@@ -6,6 +6,7 @@
  * `createKernel.toString()`, so the in-thread and the pooled paths run the very same code.
  */
 import type { LibpepModule } from './libpep';
+import type { NativeRistretto } from './native/native';
 
 export interface KernelKeys {
   /** Per domain: reshuffle factor s and rekey factor k, as 64-char hex scalars. */
@@ -27,7 +28,11 @@ export interface KernelResult {
 
 export type Kernel = (op: KernelOp, domain: string, input: Uint8Array, count: number) => KernelResult;
 
-export function createKernel(pep: LibpepModule, keys: KernelKeys): Kernel {
+/**
+ * With `native` (the libsodium addon) the loops run in C; the scalars are still derived with
+ * libpep, and both paths give the same bytes (pseudonym.spec.ts compares them).
+ */
+export function createKernel(pep: LibpepModule, keys: KernelKeys, native?: NativeRistretto): Kernel {
   const scalar = (hex: string) => {
     const s = pep.ScalarNonZero.fromHex(hex);
     if (!s) throw new Error('key material holds a scalar that is not a non-zero 32-byte scalar');
@@ -36,11 +41,15 @@ export function createKernel(pep: LibpepModule, keys: KernelKeys): Kernel {
   // Transcryption of Enc(r, M, Y) = (rG, M + rY) into domain (s, k):
   //   (b, c) -> ((s/k) b, s c) = Enc(rs/k, sM, kY), decryptable with k*y, giving sM.
   // s/k is computed once here rather than per item (libpep's rsk inverts k on every call).
-  const factors: Record<string, { b: ReturnType<typeof scalar>; c: ReturnType<typeof scalar> }> = {};
+  const factors: Record<
+    string,
+    { b: ReturnType<typeof scalar>; c: ReturnType<typeof scalar>; bBytes: Uint8Array; cBytes: Uint8Array }
+  > = {};
   for (const domain of Object.keys(keys.transcrypt)) {
     const s = scalar(keys.transcrypt[domain].reshuffleFactor);
     const k = scalar(keys.transcrypt[domain].rekeyFactor);
-    factors[domain] = { b: s.mul(k.invert()), c: s };
+    const b = s.mul(k.invert());
+    factors[domain] = { b, c: s, bBytes: b.toBytes(), cBytes: s.toBytes() };
   }
   const secretKeys: Record<string, ReturnType<typeof scalar>> = {};
   for (const domain of Object.keys(keys.decrypt)) secretKeys[domain] = scalar(keys.decrypt[domain]);
@@ -51,6 +60,10 @@ export function createKernel(pep: LibpepModule, keys: KernelKeys): Kernel {
       const f = factors[domain];
       if (!f) throw new Error('no transcryption factors for domain ' + domain);
       const out = new Uint8Array(count * 64);
+      if (native) {
+        native.transcrypt(input, count, f.bBytes, f.cBytes, out, ok);
+        return { out, ok };
+      }
       for (let i = 0; i < count; i++) {
         const at = i * 64;
         const b = pep.GroupElement.fromBytes(input.subarray(at, at + 32));
@@ -72,6 +85,10 @@ export function createKernel(pep: LibpepModule, keys: KernelKeys): Kernel {
     const y = secretKeys[domain];
     if (!y) throw new Error('no secret key for domain ' + domain);
     const out = new Uint8Array(count * 32);
+    if (native) {
+      native.decrypt(input, count, y.toBytes(), out, ok);
+      return { out, ok };
+    }
     for (let i = 0; i < count; i++) {
       const ciphertext = pep.ElGamal.fromBytes(input.subarray(i * 64, i * 64 + 64));
       if (ciphertext) {

@@ -26,6 +26,12 @@ import {
 import { InvalidPseudonymError, PseudonymConfigError, WrongDomainError } from './errors';
 import { createKernel, type KernelResult } from './kernel';
 import { loadLibpep } from './libpep';
+import {
+  loadNativeRistretto,
+  resolveBackend,
+  type BackendChoice,
+  type PseudonymBackendName,
+} from './native/native';
 
 export type BatchOutcome<T> =
   | { readonly ok: true; readonly value: T }
@@ -93,6 +99,7 @@ function single<T>(outcome: BatchOutcome<T>): T {
 
 export interface Transcryptor {
   readonly domains: readonly PseudonymDomain[];
+  readonly backend: PseudonymBackendName;
   /** Reshuffle+rekey into `domain`. Throws InvalidPseudonymError. */
   transcrypt(pseudonym: PolymorphicPseudonym, domain: PseudonymDomain): EncryptedPseudonym;
   /** Per-item outcomes, in input order: one bad item does not fail the others. */
@@ -102,10 +109,16 @@ export interface Transcryptor {
   ): BatchOutcome<EncryptedPseudonym>[];
 }
 
-export function createTranscryptor(config: TranscryptorConfig): Transcryptor {
+export interface KernelOptions {
+  /** Default `auto`: the process's backend (`SMIS_PSEUDONYM_BACKEND`, native when it builds). */
+  readonly backend?: BackendChoice;
+}
+
+export function createTranscryptor(config: TranscryptorConfig, options: KernelOptions = {}): Transcryptor {
   const parsed = parseTranscryptorConfig(config);
   const domains = Object.keys(parsed.domains) as PseudonymDomain[];
-  const run = createKernel(loadLibpep(), kernelKeys(parsed));
+  const backend = resolveBackend(options.backend);
+  const run = createKernel(loadLibpep(), kernelKeys(parsed), loadNativeRistretto(backend));
   const transcryptBatch = (pseudonyms: readonly PolymorphicPseudonym[], domain: PseudonymDomain) => {
     if (!domains.includes(domain))
       throw new PseudonymConfigError(
@@ -117,6 +130,7 @@ export function createTranscryptor(config: TranscryptorConfig): Transcryptor {
   };
   return {
     domains,
+    backend: backend.name,
     transcryptBatch,
     transcrypt: (pseudonym, domain) => single(transcryptBatch([pseudonym], domain)[0]),
   };
@@ -124,20 +138,23 @@ export function createTranscryptor(config: TranscryptorConfig): Transcryptor {
 
 export interface DomainDecryptor {
   readonly domain: PseudonymDomain;
+  readonly backend: PseudonymBackendName;
   /** The stable local pseudonym. Throws WrongDomainError or InvalidPseudonymError. */
   decrypt(pseudonym: EncryptedPseudonym): LocalPseudonym;
   decryptBatch(pseudonyms: readonly EncryptedPseudonym[]): BatchOutcome<LocalPseudonym>[];
 }
 
-export function createDomainDecryptor(config: DomainKeyConfig): DomainDecryptor {
+export function createDomainDecryptor(config: DomainKeyConfig, options: KernelOptions = {}): DomainDecryptor {
   const parsed = parseDomainKeyConfig(config);
-  const run = createKernel(loadLibpep(), kernelKeys(undefined, [parsed]));
+  const backend = resolveBackend(options.backend);
+  const run = createKernel(loadLibpep(), kernelKeys(undefined, [parsed]), loadNativeRistretto(backend));
   const decryptBatch = (pseudonyms: readonly EncryptedPseudonym[]) => {
     const batch = packBatch(pseudonyms, (value) => decodeEncrypted(value, parsed.domain), 'encrypted');
     return unpackDecrypted(batch, run('decrypt', parsed.domain, batch.input, batch.count));
   };
   return {
     domain: parsed.domain,
+    backend: backend.name,
     decryptBatch,
     decrypt: (pseudonym) => single(decryptBatch([pseudonym])[0]),
   };

@@ -25,6 +25,7 @@ import {
 import { PseudonymConfigError } from './errors';
 import { createKernel, type KernelKeys, type KernelOp, type KernelResult } from './kernel';
 import { libpepLocation, libpepWasmModule } from './libpep';
+import { resolveBackend, type BackendChoice, type PseudonymBackendName } from './native/native';
 import { packBatch, unpackDecrypted, unpackTranscrypted, type BatchOutcome } from './transcryptor';
 
 export interface PseudonymWorkerPoolOptions {
@@ -36,10 +37,14 @@ export interface PseudonymWorkerPoolOptions {
   readonly size?: number;
   /** Largest chunk sent to one worker; default 256 items. */
   readonly chunkSize?: number;
+  /** Kernel backend (default `auto`: native libsodium when it builds, else libpep-wasm). */
+  readonly backend?: BackendChoice;
 }
 
 export interface PseudonymWorkerPool {
   readonly size: number;
+  /** The kernel the workers run: native-libsodium or libpep-wasm. */
+  readonly backend: PseudonymBackendName;
   transcryptBatch(
     pseudonyms: readonly PolymorphicPseudonym[],
     domain: PseudonymDomain,
@@ -75,8 +80,9 @@ function workerSource(): string {
 const { parentPort, workerData } = require('node:worker_threads');
 const pep = require(workerData.modulePath);
 pep.initSync({ module: workerData.wasmModule });
+const native = workerData.addonPath ? require(workerData.addonPath) : undefined;
 const createKernel = (${createKernel.toString()});
-const run = createKernel(pep, workerData.keys);
+const run = createKernel(pep, workerData.keys, native);
 parentPort.on('message', (job) => {
   try {
     const r = run(job.op, job.domain, job.input, job.count);
@@ -102,8 +108,14 @@ export function createPseudonymWorkerPool(options: PseudonymWorkerPoolOptions): 
   const keys: KernelKeys = kernelKeys(transcryptor, domainKeys);
   const size = Math.max(1, options.size ?? availableParallelism());
   const chunkSize = Math.max(1, options.chunkSize ?? 256);
+  const backend = resolveBackend(options.backend);
   const source = workerSource();
-  const workerData = { modulePath: libpepLocation().modulePath, wasmModule: libpepWasmModule(), keys };
+  const workerData = {
+    modulePath: libpepLocation().modulePath,
+    wasmModule: libpepWasmModule(),
+    addonPath: backend.addonPath,
+    keys,
+  };
 
   const queue: Job[] = [];
   const idle: Worker[] = [];
@@ -196,6 +208,7 @@ export function createPseudonymWorkerPool(options: PseudonymWorkerPoolOptions): 
 
   return {
     size,
+    backend: backend.name,
     async transcryptBatch(pseudonyms, domain) {
       if (!keys.transcrypt[domain])
         throw new PseudonymConfigError(

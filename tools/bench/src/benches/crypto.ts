@@ -14,6 +14,7 @@ import {
   createPseudonymWorkerPool,
   createTranscryptor,
   generatePseudonymKeys,
+  pseudonymBackend,
   type DomainKeyConfig,
   type EncryptedPseudonym,
   type PolymorphicPseudonym,
@@ -39,11 +40,15 @@ const NAMES = {
   seal: (impl: string) => `envelope seal+sign (${impl})`,
   open: (impl: string) => `envelope open (${impl})`,
   create: 'polymorphic pseudonym from identifier',
-  unbatched: 'transcrypt, unbatched',
-  batched: `transcrypt, batches of ${THREAD_BATCH}`,
-  pooled: `transcrypt, batches of ${POOL_BATCH}, pool`,
-  decrypt: `decrypt to local pseudonym, batches of ${THREAD_BATCH}`,
+  unbatched: (b: Backend) => `transcrypt, unbatched (${b})`,
+  batched: (b: Backend) => `transcrypt, batches of ${THREAD_BATCH} (${b})`,
+  pooled: (b: Backend) => `transcrypt, batches of ${POOL_BATCH}, pool (${b})`,
+  decrypt: (b: Backend) => `decrypt to local pseudonym, batches of ${THREAD_BATCH} (${b})`,
 };
+
+/** The kernels compared side by side: the reference wasm one and the native libsodium one. */
+type Backend = 'wasm' | 'native';
+const isPooled = (name: string) => name.includes(', pool (');
 
 function envelopeMeasurements(crypto: EnvelopeCrypto, context: BenchContext): Measurement[] {
   const impl = crypto.implementation;
@@ -88,10 +93,7 @@ function envelopeMeasurements(crypto: EnvelopeCrypto, context: BenchContext): Me
 async function pseudonymMeasurements(context: BenchContext, workers: number): Promise<Measurement[]> {
   const keys = generatePseudonymKeys();
   const pseudonymizer = createPseudonymizer(keys.public);
-  const transcryptor = createTranscryptor(keys.transcryptor);
-  const decryptor = createDomainDecryptor(
-    keys.domainKeys.find((k) => k.domain === 'router') as DomainKeyConfig,
-  );
+  const routerKey = keys.domainKeys.find((k) => k.domain === 'router') as DomainKeyConfig;
   const pseudonyms: PolymorphicPseudonym[] = Array.from({ length: POOL_BATCH }, (_, i) =>
     pseudonymizer.polymorphicPseudonym(`tel:+32470${String(100000 + i)}`),
   );
@@ -107,34 +109,46 @@ async function pseudonymMeasurements(context: BenchContext, workers: number): Pr
     pseudonymizer.polymorphicPseudonym('niss:93051822361');
     return 1;
   });
-  let next = 0;
-  sync(NAMES.unbatched, '1 thread', () => {
-    transcryptor.transcrypt(pseudonyms[next++ % POOL_BATCH], 'router');
-    return 1;
-  });
-  sync(NAMES.batched, '1 thread', () => transcryptor.transcryptBatch(threadBatch, 'router').length);
-  if (context.include(NAMES.pooled)) {
-    const pool = createPseudonymWorkerPool({ transcryptor: keys.transcryptor, size: workers });
-    try {
-      context.log(`${NAMES.pooled} (${workers} workers)`);
-      out.push(
-        await measureAsync(
-          NAMES.pooled,
-          context.method,
-          async () => (await pool.transcryptBatch(pseudonyms, 'router')).length,
-          2,
-          `${workers} workers (all cores), 2 batches in flight`,
-        ),
-      );
-    } finally {
-      await pool.close();
+  const backends: Backend[] = ['wasm'];
+  const native = pseudonymBackend();
+  if (native.name === 'native-libsodium') backends.push('native');
+  else context.log(`native backend unavailable (${native.reason}); measuring libpep-wasm only`);
+  for (const backend of backends) {
+    const transcryptor = createTranscryptor(keys.transcryptor, { backend });
+    const decryptor = createDomainDecryptor(routerKey, { backend });
+    let next = 0;
+    sync(NAMES.unbatched(backend), '1 thread', () => {
+      transcryptor.transcrypt(pseudonyms[next++ % POOL_BATCH], 'router');
+      return 1;
+    });
+    sync(
+      NAMES.batched(backend),
+      '1 thread',
+      () => transcryptor.transcryptBatch(threadBatch, 'router').length,
+    );
+    if (context.include(NAMES.pooled(backend))) {
+      const pool = createPseudonymWorkerPool({ transcryptor: keys.transcryptor, size: workers, backend });
+      try {
+        context.log(`${NAMES.pooled(backend)} (${workers} workers)`);
+        out.push(
+          await measureAsync(
+            NAMES.pooled(backend),
+            context.method,
+            async () => (await pool.transcryptBatch(pseudonyms, 'router')).length,
+            2,
+            `${workers} workers (all cores), 2 batches in flight`,
+          ),
+        );
+      } finally {
+        await pool.close();
+      }
     }
+    const encrypted: EncryptedPseudonym[] = transcryptor.transcryptBatch(threadBatch, 'router').map((o) => {
+      if (!o.ok) throw o.error;
+      return o.value;
+    });
+    sync(NAMES.decrypt(backend), '1 thread, domain side', () => decryptor.decryptBatch(encrypted).length);
   }
-  const encrypted: EncryptedPseudonym[] = transcryptor.transcryptBatch(threadBatch, 'router').map((o) => {
-    if (!o.ok) throw o.error;
-    return o.value;
-  });
-  sync(NAMES.decrypt, '1 thread, domain side', () => decryptor.decryptBatch(encrypted).length);
   return out;
 }
 
@@ -144,7 +158,9 @@ function targets(measurements: readonly Measurement[], workers: number): TargetC
   const checks: TargetCheck[] = [];
   const sodium = find(NAMES.seal('sodium-native'));
   const nacl = find(NAMES.seal('tweetnacl'));
-  const pooled = find(NAMES.pooled);
+  // The platform runs the process default backend: native when it builds.
+  const pooled = find(NAMES.pooled('native')) ?? find(NAMES.pooled('wasm'));
+  const pooledWasm = find(NAMES.pooled('wasm'));
   if (sodium)
     checks.push({
       target: 'server seal+sign >= 4,000/s per core',
@@ -165,6 +181,12 @@ function targets(measurements: readonly Measurement[], workers: number): TargetC
       measured: format(pooled.median),
       met: pooled.median >= 10_000,
     });
+  if (pooled && pooledWasm && pooled !== pooledWasm)
+    checks.push({
+      target: 'native kernel vs libpep-wasm, same pool (info)',
+      measured: `${(pooled.median / pooledWasm.median).toFixed(2)}x`,
+      met: pooled.median > pooledWasm.median,
+    });
   return checks;
 }
 
@@ -177,7 +199,7 @@ async function run(context: BenchContext): Promise<BenchReport> {
   ];
   // Other processes on the machine show up as fewer cores used than the measurement asked for.
   const starved = measurements
-    .filter((m) => m.coresUsed < 0.9 * (m.name === NAMES.pooled ? workers : 1))
+    .filter((m) => m.coresUsed < 0.9 * (isPooled(m.name) ? workers : 1))
     .map((m) => m.name);
   return {
     measurements,
@@ -189,7 +211,7 @@ async function run(context: BenchContext): Promise<BenchReport> {
           ]
         : []),
       'ops/s = envelopes or pseudonyms per second; every figure but the pool runs on one thread.',
-      'transcryption = reshuffle + rekey of one ElGamal ciphertext (two ristretto255 scalar multiplications) in libpep-wasm 0.12.0.',
+      'transcryption = reshuffle + rekey of one ElGamal ciphertext (two ristretto255 scalar multiplications); (wasm) = libpep-wasm 0.12.0, (native) = the libsodium addon of @smis/pseudonym (same bytes).',
     ],
   };
 }
@@ -197,6 +219,6 @@ async function run(context: BenchContext): Promise<BenchReport> {
 export const bench: Bench = {
   name: 'crypto',
   description:
-    'sealed envelopes (sodium-native vs tweetnacl) and PEP transcryption (libpep-wasm, in-thread and worker pool)',
+    'sealed envelopes (sodium-native vs tweetnacl) and PEP transcryption (libpep-wasm vs native libsodium, in-thread and worker pool)',
   run,
 };
