@@ -19,15 +19,16 @@ import {
 import { InvalidPseudonymError } from './errors';
 import { parseIdentifier, type CitizenIdentifier, type ParseOptions } from './identifier';
 import { loadLibpep, type GroupElement, type LibpepModule } from './libpep';
+import { loadNativeRistretto, resolveBackend, type BackendChoice } from './native/native';
 
 const IDENTIFIER_CONTEXT = Buffer.from('SMIS-PSEUDONYM-V1\0', 'utf8');
 
+function identifierHash(identifier: CitizenIdentifier): Buffer {
+  return createHash('sha512').update(IDENTIFIER_CONTEXT).update(identifier.canonical, 'utf8').digest();
+}
+
 export function identifierPoint(pep: LibpepModule, identifier: CitizenIdentifier): GroupElement {
-  const digest = createHash('sha512')
-    .update(IDENTIFIER_CONTEXT)
-    .update(identifier.canonical, 'utf8')
-    .digest();
-  return pep.GroupElement.fromHash(digest);
+  return pep.GroupElement.fromHash(identifierHash(identifier));
 }
 
 export interface Pseudonymizer {
@@ -39,15 +40,24 @@ export interface Pseudonymizer {
 
 export function createPseudonymizer(
   config: SystemPublicKeyConfig,
-  parseOptions: ParseOptions = {},
+  parseOptions: ParseOptions & { readonly backend?: BackendChoice } = {},
 ): Pseudonymizer {
   const pep = loadLibpep();
   const publicKey = pep.GroupElement.fromHex(
     parseSystemPublicKeyConfig(config).systemPublicKey,
   ) as GroupElement;
+  // The native kernel (ADR 0101) does hash-to-group and encryption about 2.5x faster.
+  const native = loadNativeRistretto(resolveBackend(parseOptions.backend));
+  const publicKeyBytes = publicKey.toBytes();
   return {
     polymorphicPseudonym(identifier) {
       const parsed = typeof identifier === 'string' ? parseIdentifier(identifier, parseOptions) : identifier;
+      if (native) {
+        const out = new Uint8Array(64);
+        if (!native.encrypt(identifierHash(parsed), 1, publicKeyBytes, out))
+          throw new Error('native encryption failed: the system public key is not a valid point');
+        return encodePolymorphic(out);
+      }
       const m = identifierPoint(pep, parsed);
       const ciphertext = pep.encrypt(m, publicKey);
       const bytes = ciphertext.toBytes();

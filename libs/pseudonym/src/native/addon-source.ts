@@ -12,6 +12,11 @@ int sodium_init(void);
 int crypto_scalarmult_ristretto255(unsigned char *q, const unsigned char *n, const unsigned char *p);
 int crypto_core_ristretto255_sub(unsigned char *r, const unsigned char *p, const unsigned char *q);
 int crypto_core_ristretto255_is_valid_point(const unsigned char *p);
+int crypto_core_ristretto255_from_hash(unsigned char *p, const unsigned char *r);
+int crypto_core_ristretto255_add(unsigned char *r, const unsigned char *p, const unsigned char *q);
+void crypto_core_ristretto255_scalar_random(unsigned char *r);
+int crypto_scalarmult_ristretto255_base(unsigned char *q, const unsigned char *n);
+void sodium_memzero(void *pnt, size_t len);
 
 static const unsigned char IDENTITY[32] = {0};
 
@@ -71,6 +76,34 @@ static napi_value decrypt(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* encrypt(hashes 64n, count, publicKey 32, out 64n): M = from_hash(h), r random non-zero,
+   (r*G, M + r*Y). Returns false when the public key is not a valid point. */
+static napi_value encrypt(napi_env env, napi_callback_info info) {
+  size_t argc = 4; napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  unsigned char *in, *y, *out; size_t inl, yl, outl; uint32_t count;
+  if (argc != 4 || bytes(env, argv[0], &in, &inl) || napi_get_value_uint32(env, argv[1], &count) != napi_ok ||
+      bytes(env, argv[2], &y, &yl) || bytes(env, argv[3], &out, &outl) ||
+      yl != 32 || inl < (size_t)count * 64 || outl < (size_t)count * 64) {
+    napi_throw_type_error(env, NULL, "encrypt(hashes, count, publicKey, out): bad arguments");
+    return NULL;
+  }
+  unsigned char r[32], m[32], ry[32];
+  int good = 1;
+  for (uint32_t i = 0; i < count && good; i++) {
+    unsigned char *b = out + (size_t)i * 64, *c = b + 32;
+    crypto_core_ristretto255_from_hash(m, in + (size_t)i * 64);
+    crypto_core_ristretto255_scalar_random(r);
+    good = crypto_scalarmult_ristretto255_base(b, r) == 0 && mul(ry, r, y) == 0 &&
+           crypto_core_ristretto255_add(c, m, ry) == 0;
+  }
+  sodium_memzero(r, sizeof r);
+  sodium_memzero(m, sizeof m);
+  napi_value result;
+  napi_get_boolean(env, good, &result);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   if (sodium_init() < 0) { napi_throw_error(env, NULL, "libsodium failed to initialize"); return NULL; }
   napi_value fn;
@@ -78,6 +111,8 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "transcrypt", fn);
   napi_create_function(env, "decrypt", NAPI_AUTO_LENGTH, decrypt, NULL, &fn);
   napi_set_named_property(env, exports, "decrypt", fn);
+  napi_create_function(env, "encrypt", NAPI_AUTO_LENGTH, encrypt, NULL, &fn);
+  napi_set_named_property(env, exports, "encrypt", fn);
   return exports;
 }
 `;

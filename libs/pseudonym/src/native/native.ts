@@ -24,6 +24,8 @@ export interface NativeRistretto {
     ok: Uint8Array,
   ): void;
   decrypt(input: Uint8Array, count: number, secretKey: Uint8Array, out: Uint8Array, ok: Uint8Array): void;
+  /** ElGamal encryptions of from_hash(64-byte hashes) under `publicKey`, fresh randomness each. */
+  encrypt(hashes: Uint8Array, count: number, publicKey: Uint8Array, out: Uint8Array): boolean;
 }
 
 export type PseudonymBackendName = 'native-libsodium' | 'libpep-wasm';
@@ -154,7 +156,11 @@ export function buildNativeAddon(options: BuildOptions = {}): { addonPath: strin
 function loads(addonPath: string): boolean {
   try {
     const addon = require(addonPath) as Partial<NativeRistretto>;
-    return typeof addon.transcrypt === 'function' && typeof addon.decrypt === 'function';
+    return (
+      typeof addon.transcrypt === 'function' &&
+      typeof addon.decrypt === 'function' &&
+      typeof addon.encrypt === 'function'
+    );
   } catch {
     return false;
   }

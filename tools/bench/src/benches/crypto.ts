@@ -39,7 +39,7 @@ const THREAD_BATCH = 256;
 const NAMES = {
   seal: (impl: string) => `envelope seal+sign (${impl})`,
   open: (impl: string) => `envelope open (${impl})`,
-  create: 'polymorphic pseudonym from identifier',
+  create: (b: Backend) => `polymorphic pseudonym from identifier (${b})`,
   unbatched: (b: Backend) => `transcrypt, unbatched (${b})`,
   batched: (b: Backend) => `transcrypt, batches of ${THREAD_BATCH} (${b})`,
   pooled: (b: Backend) => `transcrypt, batches of ${POOL_BATCH}, pool (${b})`,
@@ -105,15 +105,16 @@ async function pseudonymMeasurements(context: BenchContext, workers: number): Pr
     out.push(measureSync(name, context.method, op, note));
   };
 
-  sync(NAMES.create, 'sender side, parse + hash + encrypt', () => {
-    pseudonymizer.polymorphicPseudonym('niss:93051822361');
-    return 1;
-  });
   const backends: Backend[] = ['wasm'];
   const native = pseudonymBackend();
   if (native.name === 'native-libsodium') backends.push('native');
   else context.log(`native backend unavailable (${native.reason}); measuring libpep-wasm only`);
   for (const backend of backends) {
+    const creator = createPseudonymizer(keys.public, { backend });
+    sync(NAMES.create(backend), 'sender side, parse + hash + encrypt', () => {
+      creator.polymorphicPseudonym('niss:93051822361');
+      return 1;
+    });
     const transcryptor = createTranscryptor(keys.transcryptor, { backend });
     const decryptor = createDomainDecryptor(routerKey, { backend });
     let next = 0;
