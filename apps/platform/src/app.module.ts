@@ -24,7 +24,7 @@ import { loadSmsChannelConfig, SmsChannelModule } from '@smis/sms-channel';
 import { BroadcastModule, loadBroadcastConfig, type BroadcastDeliveryPort } from '@smis/broadcast';
 import { GatewayModule, loadGatewayConfig } from '@smis/gateway';
 import { loadRouterConfig, RouterModule, RouterScorecardService } from '@smis/router';
-import { StatusModule, StatusService, validateStatusConfig } from '@smis/status';
+import { loadStatusConfig, StatusModule, StatusService, validateStatusConfig } from '@smis/status';
 import type { InProcessPorts } from './ports';
 import type { PlatformConfig } from './config';
 import type { Database } from './database/database';
@@ -87,7 +87,12 @@ export class PlatformModule {
       : undefined;
     const status = hosts('status')
       ? StatusModule.register(
-          validateStatusConfig({ ...storage, webhookSecretKey: keyring.statusWebhookSecretKey }),
+          // Every SMIS_STATUS_* setting from the environment; the key and storage are the platform's.
+          validateStatusConfig({
+            ...loadStatusConfig({ ...env, SMIS_STATUS_WEBHOOK_SECRET_KEY: keyring.statusWebhookSecretKey }),
+            ...storage,
+            webhookSecretKey: keyring.statusWebhookSecretKey,
+          }),
         )
       : undefined;
     let gateway: DynamicModule | undefined;

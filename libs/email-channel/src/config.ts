@@ -30,6 +30,11 @@ export interface EmailChannelConfig {
   smtp: SmtpConfig;
   topics: { jobs: string; registrations: string; events: string };
   consumerGroupPrefix: string;
+  /**
+   * Partitions each consumer handles at the same time, each still in order (default 4). Safe for
+   * jobs: a submission is claimed by one conditional UPDATE before it is sent.
+   */
+  partitionsConsumedConcurrently: number;
   /** Temporary (4xx) failures tolerated per job before it is FAILED (default 5). */
   maxTemporaryFailures: number;
   /** A `sending` row older than this was interrupted and is sent again (default 120 s). */
@@ -78,6 +83,7 @@ export function validateEmailChannelConfig(input: EmailChannelConfigInput): Emai
       ...input.topics,
     },
     consumerGroupPrefix: input.consumerGroupPrefix ?? 'smis-email-channel',
+    partitionsConsumedConcurrently: input.partitionsConsumedConcurrently ?? 4,
     maxTemporaryFailures: input.maxTemporaryFailures ?? 5,
     staleAfterMs: input.staleAfterMs ?? 120_000,
   };
@@ -98,6 +104,8 @@ export function validateEmailChannelConfig(input: EmailChannelConfigInput): Emai
     problems.push('smtp.dkim needs domainName, keySelector and privateKey');
   if (!/@/.test(config.from)) problems.push('from must contain an address');
   if (!(config.maxTemporaryFailures >= 1)) problems.push('maxTemporaryFailures must be ≥ 1');
+  if (!(Number.isInteger(config.partitionsConsumedConcurrently) && config.partitionsConsumedConcurrently > 0))
+    problems.push('partitionsConsumedConcurrently must be a positive integer');
   if (problems.length > 0)
     throw new EmailChannelConfigError(`Invalid e-mail channel configuration: ${problems.join('; ')}`);
   return config;
@@ -106,7 +114,8 @@ export function validateEmailChannelConfig(input: EmailChannelConfigInput): Emai
 /**
  * From the environment: `SMIS_EMAIL_SMTP_HOST`, `_PORT` (default 587), `_SECURE`, `_REQUIRE_TLS`,
  * `_USERNAME`, `_PASSWORD`, `_TLS_REJECT_UNAUTHORIZED`, `SMIS_EMAIL_DKIM_DOMAIN`, `_SELECTOR`,
- * `_PRIVATE_KEY` (PEM), `SMIS_EMAIL_FROM`, `SMIS_EMAIL_CONSUMER_GROUP_PREFIX`, plus `DATABASE_URL`,
+ * `_PRIVATE_KEY` (PEM), `SMIS_EMAIL_FROM`, `SMIS_EMAIL_CONSUMER_GROUP_PREFIX`,
+ * `SMIS_EMAIL_PARTITIONS_CONSUMED_CONCURRENTLY` (default 4), plus `DATABASE_URL`,
  * `SMIS_DATA_DIR`; keys from the keyring (email channel key pair, email domain key).
  */
 export function loadEmailChannelConfig(env: NodeJS.ProcessEnv, keyring: PlatformKeyring): EmailChannelConfig {
@@ -130,6 +139,9 @@ export function loadEmailChannelConfig(env: NodeJS.ProcessEnv, keyring: Platform
     domainKey,
     from: env.SMIS_EMAIL_FROM?.trim() || undefined,
     consumerGroupPrefix: env.SMIS_EMAIL_CONSUMER_GROUP_PREFIX?.trim() || undefined,
+    partitionsConsumedConcurrently: env.SMIS_EMAIL_PARTITIONS_CONSUMED_CONCURRENTLY?.trim()
+      ? Number(env.SMIS_EMAIL_PARTITIONS_CONSUMED_CONCURRENTLY)
+      : undefined,
     smtp: {
       host,
       port: Number(env.SMIS_EMAIL_SMTP_PORT ?? 587),

@@ -65,7 +65,11 @@ function decodingHandler<N extends keyof RecordTypes>(
   };
 }
 
-/** Consumers (registrations, jobs), the outbox relay, the SMTP transport: started and stopped in order. */
+/**
+ * Consumers (registrations, jobs; each `partitionsConsumedConcurrently` partitions at a time), the
+ * outbox relay, the SMTP transport: started and stopped in order. The channel does not consume
+ * smis.events.v1: `topics.events` is where it publishes.
+ */
 @Injectable()
 export class EmailChannelLifecycle
   implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
@@ -96,17 +100,19 @@ export class EmailChannelLifecycle
   }
 
   onModuleInit(): void {
-    const { topics, consumerGroupPrefix: group } = this.config;
+    const { topics, consumerGroupPrefix: group, partitionsConsumedConcurrently } = this.config;
     this.consumers.push(
       this.registry.register({
         groupId: `${group}-registrations`,
         topics: [topics.registrations],
         fromBeginning: true,
+        partitionsConsumedConcurrently,
         eachMessage: decodingHandler(this.codec, 'EmailRegistration', (r) => this.register.execute(r)),
       }),
       this.registry.register({
         groupId: `${group}-jobs`,
         topics: [topics.jobs],
+        partitionsConsumedConcurrently,
         eachMessage: decodingHandler(this.codec, 'EmailChannelJob', (job) => this.send.execute(job)),
       }),
     );

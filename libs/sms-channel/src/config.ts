@@ -65,6 +65,11 @@ export interface SmsChannelConfig {
   topics: { jobs: string; otpRequests: string; phoneRegistrations: string; events: string };
   /** Prefix of the consumer groups (`<prefix>-jobs`, `-otp`, `-registrations`, `-events`); default `smis-sms-channel`. */
   consumerGroupPrefix: string;
+  /**
+   * Partitions each consumer handles at the same time, each still in order (default 4). Safe for
+   * jobs: a submission is claimed by one conditional UPDATE before any provider call (ADR 0701).
+   */
+  partitionsConsumedConcurrently: number;
   reconcile: {
     /** How often interrupted submissions are looked for (default 30 s). */
     intervalMs: number;
@@ -130,6 +135,7 @@ export function validateSmsChannelConfig(input: SmsChannelConfigInput): SmsChann
       ...input.topics,
     },
     consumerGroupPrefix: input.consumerGroupPrefix ?? 'smis-sms-channel',
+    partitionsConsumedConcurrently: input.partitionsConsumedConcurrently ?? 4,
     reconcile: { intervalMs: 30_000, staleAfterMs: 60_000, ...input.reconcile },
   };
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl))
@@ -144,6 +150,8 @@ export function validateSmsChannelConfig(input: SmsChannelConfigInput): SmsChann
     if (!TOPIC_NAME.test(topic)) problems.push(`topics.${name} '${topic}' is not a topic name`);
   if (!TOPIC_NAME.test(config.consumerGroupPrefix))
     problems.push('consumerGroupPrefix is not a valid group name');
+  if (!(Number.isInteger(config.partitionsConsumedConcurrently) && config.partitionsConsumedConcurrently > 0))
+    problems.push('partitionsConsumedConcurrently must be a positive integer');
   if (config.providers.length === 0) problems.push('providers: configure at least one SMS provider');
   const ids = new Set<string>();
   config.providers.forEach((p, i) => {
@@ -261,6 +269,7 @@ export function smppDefaults(
  * and per provider `SMIS_SMS_PROVIDER_<ID>_KIND` (http|smpp), `_WEIGHT`, `_PRICE_EUR`;
  * http: `_URL`, `_USERNAME`, `_PASSWORD`, `_CALLBACK_TOKEN`, `_TIMEOUT_MS`; smpp: `_HOST`,
  * `_PORT`, `_SYSTEM_ID`, `_PASSWORD`, `_SYSTEM_TYPE`, `_ENQUIRE_LINK_MS`, `_RECONNECT_MS`.
+ * Consumers: `SMIS_SMS_CONSUMER_GROUP_PREFIX`, `SMIS_SMS_PARTITIONS_CONSUMED_CONCURRENTLY` (default 4).
  */
 export function loadSmsChannelConfig(env: NodeJS.ProcessEnv, keyring: PlatformKeyring): SmsChannelConfig {
   const domainKey = keyring.pseudonym.domainKeys.find((k) => k.domain === 'sms');
@@ -286,6 +295,7 @@ export function loadSmsChannelConfig(env: NodeJS.ProcessEnv, keyring: PlatformKe
       originator: env.SMIS_SMS_ORIGINATOR?.trim() || undefined,
       publicBaseUrl: env.SMIS_SMS_PUBLIC_URL?.trim() || undefined,
       consumerGroupPrefix: env.SMIS_SMS_CONSUMER_GROUP_PREFIX?.trim() || undefined,
+      partitionsConsumedConcurrently: num(env, 'SMIS_SMS_PARTITIONS_CONSUMED_CONCURRENTLY'),
     }),
     failover: drop({
       step: num(env, 'SMIS_SMS_FAILOVER_STEP'),

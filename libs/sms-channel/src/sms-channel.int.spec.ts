@@ -12,6 +12,7 @@ import { createSodiumEnvelopeCrypto } from '@smis/crypto';
 import { generateKeyring } from '@smis/keyring';
 import {
   createKafka,
+  DEAD_LETTER_HEADERS,
   MessagingModule,
   silentLogger,
   TopicRecorder,
@@ -444,6 +445,53 @@ describe('SMS channel (real broker, PostgreSQL and provider simulators)', () => 
     ).exec(metrics);
     expect(Number(cost?.[1])).toBeCloseTo(0.14, 9);
     expect(metrics).toMatch(/smis_sms_channel_segments_sent_total\{provider="primary"\} 9/); // 7 + 2 OTPs
+  });
+
+  it('dead-letters an undecodable event alone and counts the app deliveries of the same batch', async () => {
+    const otherSender = `edu-${randomUUID().slice(0, 6)}`;
+    const event = (messageId: string, overrides: Partial<DeliveryEvent> = {}): DeliveryEvent => ({
+      eventId: randomUUID(),
+      messageId,
+      senderId: otherSender,
+      status: 'DELIVERED',
+      channel: 'APP',
+      reason: null,
+      fromChannel: null,
+      toChannel: null,
+      deviceId: 'device-1',
+      planId: null,
+      attempt: 1,
+      occurredAt: Date.now(),
+      producer: 'app-channel',
+      ...overrides,
+    });
+    const [m1, m2, m3]: string[] = [randomUUID(), randomUUID(), randomUUID()];
+    const encode = (e: DeliveryEvent) => codec.encode('DeliveryEvent', e);
+    const garbage = Buffer.from('not an avro record');
+    const dlq = await TopicRecorder.start(client, { topic: `${topics.events}.dlq` });
+    try {
+      // One partition: fetched as one batch, in this order.
+      await producer.send(topics.events, [
+        { key: m1, value: await encode(event(m1, { status: 'DISPATCHED' })) },
+        { key: m1, value: await encode(event(m1)) },
+        { key: m1, value: garbage },
+        { key: m2, value: await encode(event(m2, { channel: 'SMS' })) },
+        { key: m2, value: await encode(event(m2)) },
+        { key: m1, value: await encode(event(m1)) },
+        { key: m3, value: await encode(event(m3)) },
+      ]);
+      await waitFor(
+        async () =>
+          (await sms.costReport({ senderId: otherSender })).senders[0]?.smsAvoided === 3 || undefined,
+        { description: 'three avoided SMS' },
+      );
+      const dead = await dlq.waitFor((r) => r.key === m1);
+      expect(dead.value).toEqual(garbage);
+      expect(dead.headers[DEAD_LETTER_HEADERS.error]).toBe('DecodeError');
+      expect(dlq.records.filter((r) => [m1, m2, m3].includes(r.key ?? ''))).toHaveLength(1);
+    } finally {
+      await dlq.stop();
+    }
   });
 
   it('refuses delivery reports without the callback token', async () => {

@@ -13,7 +13,7 @@ import { OutboxRelay, type Outbox } from '@smis/persistence';
 import type { DataSource } from 'typeorm';
 import type { SmsChannelConfig } from './config';
 import { ProviderPool } from './delivery/provider-pool';
-import { decodingHandler } from './kafka/handlers';
+import { avoidedSmsEventsHandler, decodingHandler } from './kafka/handlers';
 import { SMS_CODEC, SMS_CONFIG, SMS_DATA_SOURCE, SMS_OUTBOX } from './tokens';
 import { CountAvoidedSmsUseCase } from './usecases/count-avoided-sms/count-avoided-sms.usecase';
 import { ReconcileSubmissionsUseCase } from './usecases/reconcile-submissions/reconcile-submissions.usecase';
@@ -62,30 +62,32 @@ export class SmsChannelLifecycle
   }
 
   onModuleInit(): void {
-    const { topics, consumerGroupPrefix: group } = this.config;
+    const { topics, consumerGroupPrefix: group, partitionsConsumedConcurrently } = this.config;
     this.consumers.push(
       this.registry.register({
         groupId: `${group}-registrations`,
         topics: [topics.phoneRegistrations],
         fromBeginning: true,
+        partitionsConsumedConcurrently,
         eachMessage: decodingHandler(this.codec, 'PhoneRegistration', (r) => this.registerPhone.execute(r)),
       }),
       this.registry.register({
         groupId: `${group}-jobs`,
         topics: [topics.jobs],
+        partitionsConsumedConcurrently,
         eachMessage: decodingHandler(this.codec, 'SmsChannelJob', (job) => this.sendSms.sendJob(job)),
       }),
       this.registry.register({
         groupId: `${group}-otp`,
         topics: [topics.otpRequests],
+        partitionsConsumedConcurrently,
         eachMessage: decodingHandler(this.codec, 'OtpRequest', (otp) => this.sendSms.sendOtp(otp)),
       }),
       this.registry.register({
         groupId: `${group}-events`,
         topics: [topics.events],
-        eachMessage: decodingHandler(this.codec, 'DeliveryEvent', (event) =>
-          this.countAvoided.execute(event),
-        ),
+        partitionsConsumedConcurrently,
+        eachBatch: avoidedSmsEventsHandler(this.codec, this.countAvoided),
       }),
     );
   }

@@ -11,6 +11,7 @@ describe('status configuration', () => {
       schema: 'status',
       eventsTopic: 'smis.events.v1',
       consumerGroupId: 'smis-status',
+      partitionsConsumedConcurrently: 4,
       createStatusTopics: true,
       principalHeader: 'x-smis-sender-id',
       webhooks: {
@@ -49,8 +50,10 @@ describe('status configuration', () => {
       SMIS_STATUS_WEBHOOK_RETRY_WINDOW_MS: '3600000',
       SMIS_STATUS_WEBHOOK_ALLOW_HTTP: 'true',
       SMIS_STATUS_CREATE_TOPICS: 'false',
+      SMIS_STATUS_PARTITIONS_CONSUMED_CONCURRENTLY: '12',
     });
     expect(config).toMatchObject({
+      partitionsConsumedConcurrently: 12,
       databaseUrl: 'postgres://db/smis',
       dataDir: '.smis/data/pglite',
       createStatusTopics: false,
@@ -60,5 +63,14 @@ describe('status configuration', () => {
     expect(() =>
       loadStatusConfig({ SMIS_STATUS_WEBHOOK_SECRET_KEY: key, SMIS_STATUS_WEBHOOK_TIMEOUT_MS: 'soon' }),
     ).toThrow(StatusConfigError);
+    expect(() =>
+      loadStatusConfig({
+        SMIS_STATUS_WEBHOOK_SECRET_KEY: key,
+        SMIS_STATUS_PARTITIONS_CONSUMED_CONCURRENTLY: '0',
+      }),
+    ).toThrow(/SMIS_STATUS_PARTITIONS_CONSUMED_CONCURRENTLY must be a positive integer/);
+    expect(() =>
+      validateStatusConfig({ webhookSecretKey: key, partitionsConsumedConcurrently: 1.5 }),
+    ).toThrow(/partitionsConsumedConcurrently must be a positive integer/);
   });
 });

@@ -30,6 +30,11 @@ export interface StatusConfig {
   /** Consumer group of the events consumer (default `smis-status`). */
   consumerGroupId: string;
   /**
+   * Partitions of the events topic handled at the same time, each still in order (default 4).
+   * Each fetched batch of a partition is recorded in one transaction.
+   */
+  partitionsConsumedConcurrently: number;
+  /**
    * Create a sender's status topic on its first event when missing (default true). Turn off where
    * topics come only from provisioning (`provisionSenderAccess`, Strimzi KafkaTopic).
    */
@@ -53,6 +58,7 @@ export const STATUS_DEFAULTS = Object.freeze({
   schema: 'status',
   eventsTopic: TOPICS.events,
   consumerGroupId: 'smis-status',
+  partitionsConsumedConcurrently: 4,
   createStatusTopics: true,
   principalHeader: 'x-smis-sender-id',
   webhooks: Object.freeze({
@@ -89,6 +95,8 @@ export function validateStatusConfig(input: StatusConfigInput): StatusConfig {
     webhookSecretKey: key,
     eventsTopic: input.eventsTopic ?? STATUS_DEFAULTS.eventsTopic,
     consumerGroupId: input.consumerGroupId ?? STATUS_DEFAULTS.consumerGroupId,
+    partitionsConsumedConcurrently:
+      input.partitionsConsumedConcurrently ?? STATUS_DEFAULTS.partitionsConsumedConcurrently,
     createStatusTopics: input.createStatusTopics ?? STATUS_DEFAULTS.createStatusTopics,
     principalHeader: (input.principalHeader ?? STATUS_DEFAULTS.principalHeader).toLowerCase(),
     webhooks,
@@ -105,6 +113,10 @@ export function validateStatusConfig(input: StatusConfigInput): StatusConfig {
     problems.push(`webhooks.deadLetterTopic '${webhooks.deadLetterTopic}' is not a valid topic name`);
   if (!HEADER_NAME.test(config.principalHeader))
     problems.push(`principalHeader '${config.principalHeader}' is not a header name`);
+  if (!(Number.isInteger(config.partitionsConsumedConcurrently) && config.partitionsConsumedConcurrently > 0))
+    problems.push(
+      `partitionsConsumedConcurrently must be a positive integer (got ${config.partitionsConsumedConcurrently})`,
+    );
   const positive: Array<[string, number]> = [
     ['webhooks.timeoutMs', webhooks.timeoutMs],
     ['webhooks.pollIntervalMs', webhooks.pollIntervalMs],
@@ -165,6 +177,7 @@ export function loadStatusConfig(env: NodeJS.ProcessEnv = process.env): StatusCo
     ...drop({
       eventsTopic: env.SMIS_STATUS_EVENTS_TOPIC?.trim() || undefined,
       consumerGroupId: env.SMIS_STATUS_CONSUMER_GROUP?.trim() || undefined,
+      partitionsConsumedConcurrently: integer(env, 'SMIS_STATUS_PARTITIONS_CONSUMED_CONCURRENTLY'),
       createStatusTopics: flag(env, 'SMIS_STATUS_CREATE_TOPICS'),
       principalHeader: env.SMIS_STATUS_PRINCIPAL_HEADER?.trim() || undefined,
     }),

@@ -21,6 +21,18 @@ export const statusMetrics = {
     'outcome',
     'status',
   ]),
+  /** outcome: batched (one transaction) | one-by-one (the batched one failed; see the logs). */
+  eventBatches: counter(
+    'smis_status_event_batches_total',
+    'Runs of delivery events recorded together, by how they were recorded',
+    ['outcome'],
+  ),
+  eventBatchSize: histogram(
+    'smis_status_event_batch_size',
+    'Delivery events recorded in one transaction',
+    [],
+    [1, 5, 10, 25, 50, 100, 250, 500, 1000],
+  ),
   /** outcome: delivered | failed | dead. */
   webhookAttempts: counter('smis_status_webhook_attempts_total', 'Webhook delivery attempts', ['outcome']),
   webhookDuration: histogram(

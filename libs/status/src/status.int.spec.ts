@@ -15,6 +15,7 @@ import {
   MessagingModule,
   silentLogger,
   TopicRecorder,
+  type ConsumedRecord,
   type KafkaClient,
   type MessageProducer,
   type TopicAdmin,
@@ -26,9 +27,13 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STATUS_CONFIG, STATUS_DATA_SOURCE, STATUS_OUTBOX } from './tokens';
+import { foldEvents } from './domain/status-precedence';
+import { deliveryEventsHandler } from './kafka/delivery-events.handler';
+import { STATUS_CODEC, STATUS_CONFIG, STATUS_DATA_SOURCE, STATUS_OUTBOX } from './tokens';
 import { StatusModule } from './status.module';
 import { StatusService } from './status.service';
+import type { RecordDeliveryEventCommand } from './usecases/record-delivery-event/record-delivery-event.command';
+import { RecordDeliveryEventUseCase } from './usecases/record-delivery-event/record-delivery-event.usecase';
 import {
   DeliverWebhooksUseCase,
   WEBHOOK_DEAD_LETTER_HEADERS,
@@ -200,7 +205,7 @@ describe('status service (real broker and PostgreSQL)', () => {
     const brokers = testKafkaBrokers();
     client = createKafka({ brokers, clientId: uniqueName('status-it'), logger: silentLogger });
     admin = client.admin();
-    await admin.ensureTopics([{ topic: eventsTopic, numPartitions: 2 }]);
+    await admin.ensureTopics([{ topic: eventsTopic, numPartitions: 4 }]);
     producer = client.producer();
     @Module({
       imports: [
@@ -213,6 +218,7 @@ describe('status service (real broker and PostgreSQL)', () => {
           webhookSecretKey: randomBytes(32),
           eventsTopic,
           consumerGroupId: uniqueName('status-it'),
+          partitionsConsumedConcurrently: 4,
           webhooks: {
             allowInsecureUrls: true,
             pollIntervalMs: 100,
@@ -328,6 +334,198 @@ describe('status service (real broker and PostgreSQL)', () => {
       expect(dead.headers[DEAD_LETTER_HEADERS.reason]).toMatch(/belongs to another sender/);
     } finally {
       await dlq.stop();
+    }
+  });
+
+  it('records a batch around poison events: only the undecodable and the refused one are dead-lettered', async () => {
+    const owner = newSender();
+    const messageId = randomUUID();
+    const otherMessage = randomUUID();
+    const good = [
+      event(owner, messageId, 'ACCEPTED', null, 0),
+      event(owner, messageId, 'ROUTED', 'SMS', 1),
+      event(owner, otherMessage, 'ACCEPTED', null, 0),
+      event(owner, messageId, 'DISPATCHED', 'SMS', 2),
+      event(owner, otherMessage, 'ROUTED', 'APP', 1),
+    ];
+    const hijack = event(newSender(), messageId, 'READ', 'APP', 5);
+    const encode = async (e: DeliveryEvent) => codec.encode('DeliveryEvent', e);
+    const dlq = await TopicRecorder.start(client, { topic: `${eventsTopic}.dlq` });
+    try {
+      // One key, so one partition: fetched together, in this order.
+      const values = [
+        await encode(good[0]),
+        Buffer.from('not an avro record'),
+        await encode(good[1]),
+        await encode(good[2]),
+        await encode(hijack),
+        await encode(good[3]),
+        await encode(good[4]),
+      ];
+      await producer.send(
+        eventsTopic,
+        values.map((value) => ({ key: messageId, value })),
+      );
+      const view = await recorded(owner, messageId, good[3].eventId);
+      expect(view.status).toBe('DISPATCHED');
+      expect(view.history.map((h) => h.eventId)).toEqual([good[0], good[1], good[3]].map((e) => e.eventId));
+      const other = await recorded(owner, otherMessage, good[4].eventId);
+      expect(other.history.map((h) => h.eventId)).toEqual([good[2], good[4]].map((e) => e.eventId));
+
+      const dead = await waitFor(
+        () => {
+          const mine = dlq.records.filter((r) => r.key === messageId);
+          return mine.length >= 2 && mine;
+        },
+        { description: 'two dead letters' },
+      );
+      expect(dead).toHaveLength(2);
+      expect(dead.map((r) => r.headers[DEAD_LETTER_HEADERS.error]).sort()).toEqual([
+        'DecodeError',
+        'NonRetriableError',
+      ]);
+      const refused = dead.find((r) => r.headers[DEAD_LETTER_HEADERS.error] === 'NonRetriableError');
+      expect(refused?.headers[DEAD_LETTER_HEADERS.reason]).toMatch(/belongs to another sender/);
+      expect(refused?.value).toEqual(await encode(hijack));
+      expect(dead.find((r) => r.headers[DEAD_LETTER_HEADERS.error] === 'DecodeError')?.value).toEqual(
+        Buffer.from('not an avro record'),
+      );
+    } finally {
+      await dlq.stop();
+    }
+  });
+
+  it('records concurrent batches of the same messages, each in one transaction, to the status precedence gives', async () => {
+    const sender = newSender();
+    const useCase = app.get(RecordDeliveryEventUseCase);
+    const calls = { batched: 0, oneByOne: 0 };
+    const counting = {
+      executeBatch: (commands: readonly RecordDeliveryEventCommand[]) => {
+        calls.batched++;
+        return useCase.executeBatch(commands);
+      },
+      execute: (command: RecordDeliveryEventCommand) => {
+        calls.oneByOne++;
+        return useCase.execute(command);
+      },
+    } as unknown as RecordDeliveryEventUseCase;
+    const handler = deliveryEventsHandler(app.get(STATUS_CODEC), counting);
+    const messages = Array.from({ length: 100 }, () => randomUUID());
+    const eventsOf = new Map(
+      messages.map((id) => [
+        id,
+        [
+          event(sender, id, 'ACCEPTED', null, 0),
+          event(sender, id, 'ROUTED', 'APP', 1),
+          event(sender, id, 'DISPATCHED', 'APP', 2),
+          event(sender, id, 'FAILED', 'APP', 9, { reason: 'app.not-delivered-in-window' }),
+          event(sender, id, 'FALLBACK', null, 10, { fromChannel: 'APP', toChannel: 'SMS' }),
+          event(sender, id, 'ROUTED', 'SMS', 11),
+          event(sender, id, 'DISPATCHED', 'SMS', 12),
+          event(sender, id, 'DELIVERED', 'SMS', 13),
+        ],
+      ]),
+    );
+    // Four partitions, each holding two events of every message, the messages in a different
+    // order in each: four transactions want the same rows at the same time.
+    const partitions = [0, 1, 2, 3].map((p) => {
+      const order = p % 2 === 0 ? messages : [...messages].reverse();
+      return order.flatMap((id) => (eventsOf.get(id) as DeliveryEvent[]).filter((_, i) => i % 4 === p));
+    });
+    const asRecords = (events: DeliveryEvent[], partition: number): Promise<ConsumedRecord[]> =>
+      Promise.all(
+        events.map(async (e, offset) => ({
+          topic: eventsTopic,
+          partition,
+          offset: String(offset),
+          key: e.messageId,
+          value: await codec.encode('DeliveryEvent', e),
+          headers: {},
+          timestamp: new Date(),
+          attempt: 1,
+        })),
+      );
+    await Promise.all(
+      partitions.map(async (events, partition) =>
+        handler(await asRecords(events, partition), {
+          groupId: 'status-concurrency-it',
+          deliveredFrom: { topic: eventsTopic, partition },
+          heartbeat: async () => undefined,
+        }),
+      ),
+    );
+    expect(calls).toEqual({ batched: 4, oneByOne: 0 });
+
+    for (const id of messages) {
+      const events = eventsOf.get(id) as DeliveryEvent[];
+      const expected = foldEvents(events);
+      const view = await status.getMessageStatus(sender, id);
+      expect(view.status).toBe(expected.message?.status);
+      expect(view.statusAt).toBe(new Date(expected.message?.occurredAt ?? 0).toISOString());
+      expect(view.channels).toEqual([
+        expect.objectContaining({
+          channel: 'APP',
+          status: 'FAILED',
+          eventId: expected.channels.APP?.eventId,
+        }),
+        expect.objectContaining({
+          channel: 'SMS',
+          status: 'DELIVERED',
+          eventId: expected.channels.SMS?.eventId,
+        }),
+      ]);
+      expect(view.history.map((h) => h.eventId)).toEqual(events.map((e) => e.eventId));
+    }
+    // Every event goes to the sender's topic, once.
+    const recorder = await TopicRecorder.start(client, { topic: statusTopic(sender) });
+    try {
+      const records = await recorder.waitForCount(messages.length * 8);
+      const ids = await Promise.all(
+        records.map(async (r) => (await codec.decode('MessageStatus', r.value as Buffer)).eventId),
+      );
+      expect(new Set(ids).size).toBe(messages.length * 8);
+    } finally {
+      await recorder.stop();
+    }
+  });
+
+  it('gives the right status when the events of a message arrive on partitions consumed in parallel', async () => {
+    const sender = newSender();
+    const messages = Array.from({ length: 25 }, () => randomUUID());
+    const all = messages.flatMap((id) => [
+      event(sender, id, 'ACCEPTED', null, 0),
+      event(sender, id, 'ROUTED', 'APP', 1),
+      event(sender, id, 'DISPATCHED', 'APP', 2),
+      event(sender, id, 'DELIVERED', 'APP', 3),
+      event(sender, id, 'READ', 'APP', 4),
+      event(sender, id, 'DISPATCHED', 'APP', 2), // a second attempt, reported late
+    ]);
+    // Each message's events on every partition (the consumer takes four at once).
+    await producer.send(
+      eventsTopic,
+      await Promise.all(
+        all.map(async (e, i) => ({
+          key: e.messageId,
+          partition: i % 4,
+          value: await codec.encode('DeliveryEvent', e),
+        })),
+      ),
+    );
+    for (const id of messages) {
+      const events = all.filter((e) => e.messageId === id);
+      const view = await waitFor(
+        async () => {
+          const v = await status.getMessageStatus(sender, id).catch(() => undefined);
+          return v && v.history.length === events.length ? v : undefined;
+        },
+        { description: `every event of ${id} recorded`, intervalMs: 50 },
+      );
+      const expected = foldEvents(events);
+      expect(view.status).toBe('READ');
+      expect(view.statusAt).toBe(new Date(expected.message?.occurredAt ?? 0).toISOString());
+      expect(view.channels).toEqual([
+        expect.objectContaining({ channel: 'APP', status: 'READ', eventId: expected.channels.APP?.eventId }),
+      ]);
     }
   });
 

@@ -22,7 +22,7 @@ import { WebhookPoller } from './webhooks/webhook-poller';
  * Start and stop of the status service, in one place. Starts: the events consumer (registered
  * while modules initialize; the messaging module starts it), the outbox relay and the webhook
  * poller (at bootstrap). Stops, before the messaging module disconnects the shared producer:
- * the consumer (finishing its record), the poller (finishing its round), the relay; then closes
+ * the consumer (finishing its batch), the poller (finishing its round), the relay; then closes
  * the database.
  */
 @Injectable()
@@ -58,7 +58,8 @@ export class StatusLifecycle
     this.consumer = this.registry.register({
       groupId: this.config.consumerGroupId,
       topics: [this.config.eventsTopic],
-      eachMessage: deliveryEventsHandler(this.codec, this.recordEvent),
+      partitionsConsumedConcurrently: this.config.partitionsConsumedConcurrently,
+      eachBatch: deliveryEventsHandler(this.codec, this.recordEvent),
     });
   }
 
