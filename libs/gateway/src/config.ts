@@ -18,15 +18,26 @@ export interface GatewayConfig {
   requestsTopic: string;
   /** Largest request body on the gateway's routes, bytes (default 256 KiB). */
   maxRequestBytes: number;
-  /** Per-sender requests per second and burst (defaults 50 and 100). */
+  /** Per-sender requests per second and burst on every route but key lookups (defaults 50 and 100). */
   rateLimit: { perSecond: number; burst: number };
+  /**
+   * Per-sender key lookups per second and burst (defaults 2,000 and 4,000), a bucket of its own:
+   * a sender looks up every recipient, so lookups must not eat the message-submission budget.
+   * A batched lookup takes one token per recipient.
+   */
+  lookupRateLimit: { perSecond: number; burst: number };
+  /** Most recipients in one `POST /keys/lookup/batch` (default 100; at most the lookup burst). */
+  maxLookupBatch: number;
 }
 
-export type GatewayConfigInput = Partial<Omit<GatewayConfig, 'signingKey' | 'rateLimit'>> & {
+export type GatewayConfigInput = Partial<
+  Omit<GatewayConfig, 'signingKey' | 'rateLimit' | 'lookupRateLimit'>
+> & {
   tokenUrl: string;
   /** A private Ed25519 JWK (or its JSON); omitted: a key generated at start (tokens die with the process). */
   signingKey?: JsonWebKey | string | KeyObject;
   rateLimit?: Partial<GatewayConfig['rateLimit']>;
+  lookupRateLimit?: Partial<GatewayConfig['lookupRateLimit']>;
 };
 
 export class GatewayConfigError extends Error {
@@ -41,6 +52,8 @@ export const GATEWAY_DEFAULTS = Object.freeze({
   requestsTopic: TOPICS.requests,
   maxRequestBytes: 256 * 1024,
   rateLimit: Object.freeze({ perSecond: 50, burst: 100 }),
+  lookupRateLimit: Object.freeze({ perSecond: 2_000, burst: 4_000 }),
+  maxLookupBatch: 100,
 });
 
 export function validateGatewayConfig(input: GatewayConfigInput | GatewayConfig): GatewayConfig {
@@ -72,6 +85,11 @@ export function validateGatewayConfig(input: GatewayConfigInput | GatewayConfig)
       perSecond: input.rateLimit?.perSecond ?? GATEWAY_DEFAULTS.rateLimit.perSecond,
       burst: input.rateLimit?.burst ?? GATEWAY_DEFAULTS.rateLimit.burst,
     },
+    lookupRateLimit: {
+      perSecond: input.lookupRateLimit?.perSecond ?? GATEWAY_DEFAULTS.lookupRateLimit.perSecond,
+      burst: input.lookupRateLimit?.burst ?? GATEWAY_DEFAULTS.lookupRateLimit.burst,
+    },
+    maxLookupBatch: input.maxLookupBatch ?? GATEWAY_DEFAULTS.maxLookupBatch,
   };
   try {
     if (!/^https?:$/.test(new URL(config.tokenUrl).protocol)) throw new Error('not http(s)');
@@ -86,10 +104,22 @@ export function validateGatewayConfig(input: GatewayConfigInput | GatewayConfig)
     ['maxRequestBytes (SMIS_GATEWAY_MAX_REQUEST_BYTES)', config.maxRequestBytes],
     ['rateLimit.perSecond (SMIS_GATEWAY_RATE_PER_SECOND)', config.rateLimit.perSecond],
     ['rateLimit.burst (SMIS_GATEWAY_RATE_BURST)', config.rateLimit.burst],
+    ['lookupRateLimit.perSecond (SMIS_GATEWAY_LOOKUP_RATE_PER_SECOND)', config.lookupRateLimit.perSecond],
+    ['lookupRateLimit.burst (SMIS_GATEWAY_LOOKUP_RATE_BURST)', config.lookupRateLimit.burst],
   ];
   for (const [name, value] of positive) {
     if (!(Number.isFinite(value) && value > 0))
       problems.push(`${name} must be a positive number (got ${value})`);
+  }
+  if (!(Number.isInteger(config.maxLookupBatch) && config.maxLookupBatch >= 1)) {
+    problems.push(
+      `maxLookupBatch (SMIS_GATEWAY_MAX_LOOKUP_BATCH) must be a whole number ≥ 1 (got ${config.maxLookupBatch})`,
+    );
+  } else if (config.maxLookupBatch > config.lookupRateLimit.burst) {
+    problems.push(
+      `maxLookupBatch (SMIS_GATEWAY_MAX_LOOKUP_BATCH, ${config.maxLookupBatch}) must not exceed ` +
+        `lookupRateLimit.burst (${config.lookupRateLimit.burst}): a full batch could never pass the limit`,
+    );
   }
   if (!(config.clockToleranceSeconds >= 0)) problems.push('clockToleranceSeconds must be ≥ 0');
   if (!/^[a-zA-Z0-9._-]{1,249}$/.test(config.requestsTopic))
@@ -112,5 +142,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       perSecond: number('SMIS_GATEWAY_RATE_PER_SECOND'),
       burst: number('SMIS_GATEWAY_RATE_BURST'),
     },
+    lookupRateLimit: {
+      perSecond: number('SMIS_GATEWAY_LOOKUP_RATE_PER_SECOND'),
+      burst: number('SMIS_GATEWAY_LOOKUP_RATE_BURST'),
+    },
+    maxLookupBatch: number('SMIS_GATEWAY_MAX_LOOKUP_BATCH'),
   });
 }

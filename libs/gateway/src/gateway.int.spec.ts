@@ -53,8 +53,9 @@ describe('gateway (real broker)', () => {
   const alice = newSender('alice');
   const bob = newSender('bob');
   const busy = newSender('busy');
+  const looker = newSender('looker');
   const senders = createSenderRegistry(
-    [alice, bob, busy].map((s) => ({
+    [alice, bob, busy, looker].map((s) => ({
       senderId: s.senderId,
       displayName: { en: s.senderId },
       signingKeys: [{ keyId: s.keys.keyId, publicKey: Buffer.from(s.keys.publicKey).toString('base64') }],
@@ -67,7 +68,9 @@ describe('gateway (real broker)', () => {
     notificationsEnabled: true,
     devices: [{ keyId: device.keyId, publicKey: Buffer.from(device.publicKey).toString('base64') }],
   };
+  const nobody: Reachability = { appInstalled: false, notificationsEnabled: false, devices: [] };
   const lookups: string[] = [];
+  const batchedLookups: string[][] = [];
   const statuses = new Map<string, unknown>();
   let client: KafkaClient;
   let admin: TopicAdmin;
@@ -163,7 +166,14 @@ describe('gateway (real broker)', () => {
           connection: { brokers, clientId: uniqueName('gw-app'), logger: silentLogger },
         }),
         GatewayModule.register(
-          { tokenUrl, requestsTopic, maxRequestBytes: 64 * 1024, rateLimit: { perSecond: 1, burst: 3 } },
+          {
+            tokenUrl,
+            requestsTopic,
+            maxRequestBytes: 64 * 1024,
+            rateLimit: { perSecond: 1, burst: 3 },
+            lookupRateLimit: { perSecond: 1, burst: 6 },
+            maxLookupBatch: 3,
+          },
           {
             senders,
             clock: () => now,
@@ -171,6 +181,10 @@ describe('gateway (real broker)', () => {
               lookup: async (recipient) => {
                 lookups.push(recipient);
                 return reachability;
+              },
+              lookupMany: async (recipients) => {
+                batchedLookups.push([...recipients]);
+                return recipients.map((_, i) => (i % 2 === 0 ? reachability : nobody));
               },
             },
             status: {
@@ -287,20 +301,81 @@ describe('gateway (real broker)', () => {
     expect(unknown.body.type).toContain('not-found');
   });
 
-  it('limits each sender: 429 with Retry-After past the burst', async () => {
+  it('limits each sender: 429 with Retry-After past the burst; key lookups do not count', async () => {
     const token = await tokenFor(busy);
-    const lookup = () =>
-      request(app.getHttpServer())
-        .post('/v1/gateway/keys/lookup')
-        .auth(token, { type: 'bearer' })
-        .send({ recipient: pseudonymizer.polymorphicPseudonym('tel:+32470123456') });
+    const scorecard = () =>
+      request(app.getHttpServer()).get('/v1/gateway/scorecard').auth(token, { type: 'bearer' });
     const answers = [];
-    for (let i = 0; i < 4; i++) answers.push(await lookup());
+    for (let i = 0; i < 4; i++) answers.push(await scorecard());
     expect(answers.slice(0, 3).map((a) => a.status)).toEqual([200, 200, 200]);
-    expect(answers[0].body).toEqual(reachability);
     expect(answers[3].status).toBe(429);
     expect(answers[3].headers['retry-after']).toBe('1');
     expect(answers[3].headers['content-type']).toContain('application/problem+json');
+    expect(answers[3].body).toMatchObject({ status: 429, detail: expect.stringContaining('request rate') });
+
+    // The request budget is spent; the key lookup budget is another one.
+    const lookup = await request(app.getHttpServer())
+      .post('/v1/gateway/keys/lookup')
+      .auth(token, { type: 'bearer' })
+      .send({ recipient: pseudonymizer.polymorphicPseudonym('tel:+32470123456') });
+    expect(lookup.status).toBe(200);
+    expect(lookup.body).toEqual(reachability);
+  });
+
+  it('limits key lookups apart, a batch taking one token per recipient; refuses a batch over the maximum', async () => {
+    const token = await tokenFor(looker);
+    const pp = () => pseudonymizer.polymorphicPseudonym('tel:+32470123456');
+    const batch = (recipients: unknown) =>
+      request(app.getHttpServer())
+        .post('/v1/gateway/keys/lookup/batch')
+        .auth(token, { type: 'bearer' })
+        .send({ recipients });
+    const single = () =>
+      request(app.getHttpServer())
+        .post('/v1/gateway/keys/lookup')
+        .auth(token, { type: 'bearer' })
+        .send({ recipient: pp() });
+
+    // Burst 6: a batch of 3 takes 3 tokens, in one call of the directory, answers in order.
+    const recipients = [pp(), pp(), pp()];
+    const three = await batch(recipients);
+    expect(three.status).toBe(200);
+    expect(three.body).toEqual({ results: [reachability, nobody, reachability] });
+    expect(batchedLookups.at(-1)).toEqual(
+      recipients.map((r) => Buffer.from(r, 'base64url').toString('base64url')),
+    );
+
+    // Over the maximum (3): a clear 400 that names the field and the limit; it takes one token.
+    const four = await batch([pp(), pp(), pp(), pp()]);
+    expect(four.status).toBe(400);
+    expect(four.headers['content-type']).toContain('application/problem+json');
+    expect(four.body).toMatchObject({
+      status: 400,
+      detail: expect.stringContaining('At most 3 recipients'),
+      errors: [{ field: 'recipients', message: 'at most 3 items' }],
+    });
+    // Two recipients, one malformed: each is named; it takes two tokens.
+    const malformed = await batch([pp(), 'AAAA']);
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.errors).toEqual([{ field: 'recipients[1]', message: 'base64 of 64 bytes' }]);
+
+    // 6 - 3 - 1 - 2 = 0 tokens left: the next lookup is refused, with Retry-After.
+    const refused = await single();
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(refused.body).toMatchObject({
+      status: 429,
+      title: 'Too many requests',
+      detail: expect.stringContaining('key lookup rate'),
+    });
+    expect((await batch([pp()])).status).toBe(429);
+
+    // The other routes still have their own budget.
+    const scorecard = await request(app.getHttpServer())
+      .get('/v1/gateway/scorecard')
+      .auth(token, { type: 'bearer' });
+    expect(scorecard.status).toBe(200);
   });
 
   it('refuses a body over the limit with 413 problem details', async () => {
@@ -326,6 +401,7 @@ describe('gateway (real broker)', () => {
         '/v1/gateway/messages',
         '/v1/gateway/messages/{id}',
         '/v1/gateway/keys/lookup',
+        '/v1/gateway/keys/lookup/batch',
         '/v1/gateway/scorecard',
       ]),
     );

@@ -13,6 +13,11 @@ export interface Reachability {
 /** ADR 5: implemented by the app channel (in-process or HTTP); the platform wires it. */
 export interface KeyDirectoryPort {
   lookup(recipient: PolymorphicPseudonym): Promise<Reachability>;
+  /**
+   * Several at once, answers in the same order (the app channel's KeyDirectoryService has it).
+   * Without it, a batched lookup asks `lookup` for each recipient.
+   */
+  lookupMany?(recipients: readonly PolymorphicPseudonym[]): Promise<Reachability[]>;
 }
 
 /** A message's status for its sender (`StatusService` of @smis/status fits). Rejects with an error named `NotFoundError` when unknown. */

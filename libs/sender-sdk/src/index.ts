@@ -13,6 +13,8 @@ export type { BulkInput, BulkItemResult, BulkOptions, BulkProgress, BulkSummary 
 export type { StatusStream, WatchOptions } from './transport/status-stream';
 export type { SenderTransport } from './transport/transport';
 export type { KafkaTransportOptions } from './transport/kafka-transport';
+export { PUBLISH_BATCH_DEFAULTS, type PublishBatchOptions } from './transport/publish-batcher';
+export { KEY_CACHE_DEFAULTS, type KeyCacheOptions, type KeyDirectory } from './key-cache';
 export { isFinalStatus, type RestTransportOptions } from './transport/rest-transport';
 export {
   AuthenticationError,

@@ -17,7 +17,7 @@ import {
 import { testKafkaBrokers, uniqueName } from '@smis/testing';
 import { randomUUID, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSenderClient, type SenderClient } from './index';
+import { createSenderClient, TransportError, type SenderClient } from './index';
 import { senderPublicKey } from './signing-key';
 import { startFakeGateway, type FakeGateway } from './test-support/fake-gateway';
 import { createPlatformFixture, NISS, type PlatformFixture } from './test-support/fixture';
@@ -99,6 +99,55 @@ describe('Kafka transport against the real broker', () => {
       lookupSenderKey: platform.lookupSenderKey,
     });
     expect(decodeContent(opened.content)).toEqual(content);
+  });
+
+  it('concurrent sends share producer calls: each is published once, keyed by its own messageId', async () => {
+    const citizens = Array.from({ length: 8 }, (_, i) => `tel:+3247020000${i}`);
+    for (const citizen of citizens) platform.registerDevices(sender.recipientOf(citizen), 1);
+    const results: { index: number; messageId: string }[] = [];
+    const summary = await sender.sendBulk(
+      Array.from({ length: 40 }, (_, i) => ({
+        recipient: citizens[i % citizens.length],
+        content,
+        category: 'health.appointment',
+        expiresAt: Date.now() + 86_400_000,
+      })),
+      {
+        concurrency: 40,
+        onResult: (r) => {
+          if (r.ok) results.push({ index: r.index, messageId: r.result.messageId });
+        },
+      },
+    );
+    expect(summary).toEqual({ sent: 40, failed: 0, aborted: false });
+    expect(new Set(results.map((r) => r.messageId)).size).toBe(40);
+    for (const { messageId } of results) {
+      const record = await requests.waitFor((r) => r.key === messageId);
+      const request = await codec.decode('MessageRequest', record.value as Buffer);
+      expect(request.messageId).toBe(messageId);
+      expect(
+        verify(
+          null,
+          messageRequestSigningInput(request),
+          senderPublicKey(platform.senderKey),
+          request.signature,
+        ),
+      ).toBe(true);
+    }
+    const ours = new Set(results.map((r) => r.messageId));
+    expect(requests.records.filter((r) => r.key !== null && ours.has(r.key))).toHaveLength(40);
+  });
+
+  it('refuses to publish after close, with a non-retriable TransportError', async () => {
+    const closing = createSenderClient(
+      platform.clientConfig({ kind: 'kafka', brokers: testKafkaBrokers(), gatewayUrl: gateway.url }),
+    );
+    await closing.close();
+    const error = await closing
+      .send({ recipient: NISS, content, category: 'health.appointment', expiresAt: Date.now() + 86_400_000 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransportError);
+    expect(error).toMatchObject({ retriable: false, operation: 'publish' });
   });
 
   it('watch yields the MessageStatus records on the sender status topic, filtered by messageIds', async () => {

@@ -179,6 +179,34 @@ describe('REST transport against a gateway implementing ADR 5', () => {
     expect((refused as Error).message).toContain('category not allowed');
   });
 
+  it('looks many citizens up in one batched request, or one by one from a gateway without the route', async () => {
+    const citizens = ['tel:+32470100001', 'tel:+32470100002', 'tel:+32470100003', 'tel:+32470100004'];
+    const devices = citizens.map((c) => platform.registerDevices(sender.recipientOf(c), 1)[0]);
+    const send = (recipient: string) =>
+      sender.send({ recipient, content, category: 'tax.notice', expiresAt: Date.now() + 3_600_000 });
+    const before = gateway.lookupRequests.length;
+    const results = await Promise.all(citizens.map(send));
+    expect(gateway.lookupRequests.slice(before)).toEqual([4]);
+    results.forEach((result, i) => expect(result.reachability.devices[0].keyId).toBe(devices[i].keyId));
+
+    // An older gateway (404 on the batch route): the client asks one by one from then on.
+    gateway.batchLookups = false;
+    try {
+      const older = createSenderClient(platform.clientConfig({ kind: 'rest', gatewayUrl: gateway.url }));
+      const mark = gateway.lookupRequests.length;
+      const answers = await Promise.all(
+        citizens.map((recipient) =>
+          older.send({ recipient, content, category: 'tax.notice', expiresAt: Date.now() + 3_600_000 }),
+        ),
+      );
+      answers.forEach((result, i) => expect(result.reachability.devices[0].keyId).toBe(devices[i].keyId));
+      expect(gateway.lookupRequests.slice(mark)).toEqual([1, 1, 1, 1]);
+      await older.close();
+    } finally {
+      gateway.batchLookups = true;
+    }
+  });
+
   it('reports an unreachable gateway as a retriable TransportError', async () => {
     const offline = createSenderClient(
       platform.clientConfig({ kind: 'rest', gatewayUrl: 'http://127.0.0.1:9' }),

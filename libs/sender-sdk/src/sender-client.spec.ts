@@ -244,3 +244,152 @@ describe('createSenderClient config', () => {
     expect(() => createSenderClient(config)).toThrow(path);
   });
 });
+
+describe('send: device keys per recipient (cache, single flight, batches)', () => {
+  function counted(options: { now?: () => number; batch?: boolean } = {}) {
+    const asked: PolymorphicPseudonym[] = [];
+    const batches: number[] = [];
+    const transport = new RecordingTransport();
+    const sender = createSenderClient(
+      platform.clientConfig({ kind: 'rest', gatewayUrl: 'http://gateway.invalid' }),
+      {
+        transport,
+        now: options.now,
+        keyDirectory: {
+          lookup: async (pp: PolymorphicPseudonym) => {
+            asked.push(pp);
+            return platform.reachabilityOf(pp);
+          },
+          ...(options.batch
+            ? {
+                lookupMany: async (pps: readonly PolymorphicPseudonym[]) => {
+                  batches.push(pps.length);
+                  asked.push(...pps);
+                  return pps.map((pp) => platform.reachabilityOf(pp));
+                },
+              }
+            : {}),
+        },
+      },
+    );
+    return { sender, transport, asked, batches };
+  }
+
+  it('looks a citizen up once for several sends, with a request pseudonym unlinkable to the lookup', async () => {
+    const { sender, transport, asked } = counted();
+    platform.registerDevices(sender.recipientOf('niss:85073003328'), 1);
+    await sender.send(input({ recipient: 'niss:85073003328' }));
+    await sender.send(input({ recipient: '85.07.30-033.28' })); // the same citizen, written otherwise
+    expect(asked).toHaveLength(1);
+    const [first, second] = transport.published.map((r) => r.recipient.toString('base64url'));
+    expect(new Set([asked[0], first, second]).size).toBe(3);
+    expect(platform.appPseudonymOf(first as PolymorphicPseudonym)).toBe(platform.appPseudonymOf(asked[0]));
+    expect(platform.appPseudonymOf(second as PolymorphicPseudonym)).toBe(platform.appPseudonymOf(asked[0]));
+  });
+
+  it('seals to the remembered devices until the TTL or a lookup() (a device added meanwhile is missed)', async () => {
+    let now = Date.now();
+    const { sender, transport, asked } = counted({ now: () => now });
+    const citizen = 'niss:90020199704';
+    const [old] = platform.registerDevices(sender.recipientOf(citizen), 1);
+    await sender.send(input({ recipient: citizen }));
+    const [added] = platform.registerDevices(sender.recipientOf(citizen), 1); // a new phone
+    const opens = (i: number, device: typeof old): boolean => {
+      try {
+        platform.tweetnacl.open(transport.published[i].envelope, device, {
+          lookupSenderKey: platform.lookupSenderKey,
+        });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await sender.send(input({ recipient: citizen }));
+    expect([opens(1, old), opens(1, added)]).toEqual([true, false]);
+    expect(asked).toHaveLength(1);
+
+    // lookup() always asks, and sends use its answer.
+    expect((await sender.lookup(citizen)).devices.map((d) => d.keyId)).toEqual([added.keyId]);
+    await sender.send(input({ recipient: citizen }));
+    expect(opens(2, added)).toBe(true);
+    expect(asked).toHaveLength(2);
+
+    // After the TTL (60 s by default) a send asks again.
+    now += 60_000;
+    await sender.send(input({ recipient: citizen }));
+    expect(asked).toHaveLength(3);
+  });
+
+  it('shares one lookup among concurrent sends to a citizen and batches the others', async () => {
+    const { sender, transport, asked, batches } = counted({ batch: true });
+    const citizens = ['tel:+32470000001', 'tel:+32470000002', 'tel:+32470000003'];
+    const devicesOf = new Map(
+      citizens.map((c) => [c, platform.registerDevices(sender.recipientOf(c), 1)[0]]),
+    );
+    const recipients = [...citizens, ...citizens, citizens[0]];
+    const results = await Promise.all(recipients.map((recipient) => sender.send(input({ recipient }))));
+    expect(results).toHaveLength(7);
+    expect(transport.published).toHaveLength(7);
+    expect(batches).toEqual([3]);
+    expect(asked).toHaveLength(3);
+    // Each message is sealed to its own citizen's device, and to no other.
+    for (const [i, recipient] of recipients.entries()) {
+      const envelope = transport.published.find((r) => r.messageId === results[i].messageId)?.envelope;
+      expect(envelope).toBeDefined();
+      for (const [citizen, device] of devicesOf) {
+        const open = () =>
+          platform.tweetnacl.open(envelope ?? Buffer.alloc(0), device, {
+            lookupSenderKey: platform.lookupSenderKey,
+          });
+        if (citizen === recipient) expect(open().messageId).toBe(results[i].messageId);
+        else expect(open).toThrow();
+      }
+    }
+  });
+
+  it('does not reuse a corrupt directory answer', async () => {
+    let corrupt = true;
+    const transport = new RecordingTransport();
+    const device = platform.tweetnacl.generateDeviceKeyPair();
+    const sender = createSenderClient(
+      platform.clientConfig({ kind: 'rest', gatewayUrl: 'http://gateway.invalid' }),
+      {
+        transport,
+        keyDirectory: {
+          lookup: async () => ({
+            appInstalled: true,
+            notificationsEnabled: true,
+            devices: [
+              {
+                keyId: corrupt ? 'not-the-key-id' : device.keyId,
+                publicKey: Buffer.from(device.publicKey).toString('base64'),
+              },
+            ],
+          }),
+        },
+      },
+    );
+    await expect(sender.send(input())).rejects.toThrow(/does not match its keyId/);
+    corrupt = false;
+    await expect(sender.send(input())).resolves.toMatchObject({ reachability: { appInstalled: true } });
+    expect(transport.published).toHaveLength(1);
+  });
+
+  it('refuses a key cache configuration it cannot work with', () => {
+    const config = {
+      ...platform.clientConfig({ kind: 'rest', gatewayUrl: 'http://g' }),
+      keyCache: { ttlMs: -5 },
+    };
+    expect(() => createSenderClient(config)).toThrow('keyCache.ttlMs');
+    const kafka = {
+      ...platform.clientConfig({ kind: 'kafka', gatewayUrl: 'http://g', brokers: ['127.0.0.1:9092'] }),
+      transport: {
+        kind: 'kafka' as const,
+        gatewayUrl: 'http://g',
+        brokers: ['127.0.0.1:9092'],
+        batch: { maxRecords: 0 },
+      },
+    };
+    expect(() => createSenderClient(kafka)).toThrow('transport.batch.maxRecords');
+  });
+});

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { isValidSenderId } from '@smis/contracts';
 import {
   createSodiumEnvelopeCrypto,
@@ -23,11 +23,13 @@ import {
   UnreachableRecipientError,
 } from './errors';
 import { GatewayClient } from './gateway/gateway-client';
+import { DeviceKeyCache, keyCacheOptions, type KeyCacheOptions, type KeyDirectory } from './key-cache';
 import { asInvalidPseudonym, looksLikePseudonym, parseRecipient } from './recipient';
 import { buildMessageRequest, type SenderKeys } from './request-builder';
 import { checkSendInput } from './send-input';
 import { senderPrivateKey } from './signing-key';
 import { KafkaSenderTransport, type KafkaTransportOptions } from './transport/kafka-transport';
+import { publishBatchOptions } from './transport/publish-batcher';
 import { RestSenderTransport, type RestTransportOptions } from './transport/rest-transport';
 import type { StatusStream, WatchOptions } from './transport/status-stream';
 import type { SenderTransport } from './transport/transport';
@@ -49,13 +51,18 @@ export interface SenderClientConfig {
   readonly identifiers?: Pick<ParseOptions, 'defaultRegion'>;
   /** Per gateway HTTP request (default 10 s). */
   readonly gatewayTimeoutMs?: number;
+  /**
+   * Device-key lookups per recipient: reused for `ttlMs` (default 60 s), shared by concurrent
+   * sends, batched when many are pending. `{ ttlMs: 0 }` asks for every send (ADR 1000).
+   */
+  readonly keyCache?: KeyCacheOptions;
 }
 
 /** Replaceable parts, for tests and unusual deployments. */
 export interface SenderClientDependencies {
   readonly transport?: SenderTransport;
-  /** Where device keys come from (default: the gateway's POST /v1/gateway/keys/lookup). */
-  readonly keyDirectory?: { lookup(recipient: PolymorphicPseudonym): Promise<Reachability> };
+  /** Where device keys come from (default: the gateway's POST /v1/gateway/keys/lookup[/batch]). */
+  readonly keyDirectory?: KeyDirectory;
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
   readonly crypto?: EnvelopeCrypto;
@@ -65,7 +72,10 @@ export interface SenderClient {
   readonly senderId: string;
   /** The citizen's polymorphic pseudonym; fresh randomness every call. Throws InvalidRecipientError. */
   recipientOf(identifier: string): PolymorphicPseudonym;
-  /** Whether the citizen has the app, notifications, and which device keys. */
+  /**
+   * Whether the citizen has the app, notifications, and which device keys: always asks the
+   * directory, and the answer replaces the one sends reuse for this citizen.
+   */
   lookup(recipient: Recipient): Promise<Reachability>;
   /** Seals, signs and publishes one message. */
   send(input: SendInput): Promise<SendResult>;
@@ -111,7 +121,13 @@ export function createSenderClient(
     fetch: deps.fetch,
     now,
   });
-  const keyDirectory = deps.keyDirectory ?? gateway;
+  const keyDirectory: KeyDirectory = deps.keyDirectory ?? gateway;
+  const deviceKeys = new DeviceKeyCache(keyDirectory, config.keyCache, now);
+  // Cache keys: a keyed hash of the canonical identifier (or of the pseudonym as given), so the
+  // cache holds no NISS or phone number.
+  const cacheSecret = randomBytes(32);
+  const cacheKeyOf = (text: string): string =>
+    createHmac('sha256', cacheSecret).update(text).digest('base64url');
   const transport =
     deps.transport ??
     (config.transport.kind === 'kafka'
@@ -121,16 +137,34 @@ export function createSenderClient(
   const recipientOf = (identifier: string): PolymorphicPseudonym =>
     pseudonymizer.polymorphicPseudonym(parseRecipient(identifier, config.identifiers ?? {}));
 
-  const pseudonymOf = (recipient: Recipient): PolymorphicPseudonym => {
+  /**
+   * The recipient's cache key and a maker of fresh pseudonyms for it (each call a new
+   * randomization, so the lookup and the request cannot be linked by their ciphertexts).
+   * Throws InvalidRecipientError.
+   */
+  const targetOf = (recipient: Recipient): { key: string; pseudonym: () => PolymorphicPseudonym } => {
     if (typeof recipient === 'string' && looksLikePseudonym(recipient)) {
-      try {
-        // Fresh randomness: the lookup and the request cannot be linked by their ciphertexts.
-        return pseudonymizer.rerandomize(recipient);
-      } catch (error) {
-        asInvalidPseudonym(error);
-      }
+      const fresh = (): PolymorphicPseudonym => {
+        try {
+          return pseudonymizer.rerandomize(recipient);
+        } catch (error) {
+          return asInvalidPseudonym(error);
+        }
+      };
+      // Made now, so an invalid pseudonym is refused even when an answer is remembered.
+      let first: PolymorphicPseudonym | undefined = fresh();
+      const pseudonym = (): PolymorphicPseudonym => {
+        const made = first ?? fresh();
+        first = undefined;
+        return made;
+      };
+      return { key: cacheKeyOf(`pp:${recipient}`), pseudonym };
     }
-    return recipientOf(recipient);
+    const identifier = parseRecipient(recipient, config.identifiers ?? {});
+    return {
+      key: cacheKeyOf(`id:${identifier.canonical}`),
+      pseudonym: () => pseudonymizer.polymorphicPseudonym(identifier),
+    };
   };
 
   const devicesOf = (reachability: Reachability): DevicePublicKey[] =>
@@ -159,9 +193,15 @@ export function createSenderClient(
         throw new InvalidSendRequestError(`content (${error.path})`, error.message, { cause: error });
       throw error;
     }
-    const lookupPseudonym = pseudonymOf(input.recipient);
-    const reachability = await keyDirectory.lookup(lookupPseudonym);
-    const devices = devicesOf(reachability);
+    const target = targetOf(input.recipient);
+    const reachability = await deviceKeys.get(target.key, target.pseudonym);
+    let devices: DevicePublicKey[];
+    try {
+      devices = devicesOf(reachability);
+    } catch (error) {
+      deviceKeys.invalidate(target.key); // a corrupt answer is not reused
+      throw error;
+    }
     if (devices.length === 0 && checked.smsText === undefined && checked.emailText === undefined) {
       throw new UnreachableRecipientError(reachability);
     }
@@ -169,7 +209,7 @@ export function createSenderClient(
       {
         ...checked,
         createdAt,
-        recipient: Buffer.from(pseudonymizer.rerandomize(lookupPseudonym), 'base64url'),
+        recipient: Buffer.from(target.pseudonym(), 'base64url'),
         content,
         contentSize,
         devices,
@@ -184,7 +224,10 @@ export function createSenderClient(
   return {
     senderId: config.senderId,
     recipientOf,
-    lookup: (recipient) => keyDirectory.lookup(pseudonymOf(recipient)),
+    lookup: async (recipient) => {
+      const target = targetOf(recipient);
+      return deviceKeys.get(target.key, target.pseudonym, { fresh: true });
+    },
     send,
     sendBulk: (inputs, options) => sendBulk(inputs, send, options),
     statuses: (options = {}) => transport.watch(options),
@@ -254,4 +297,6 @@ function checkConfig(config: SenderClientConfig): void {
   if (transport.kind === 'kafka' && (!Array.isArray(transport.brokers) || transport.brokers.length === 0)) {
     throw new SenderConfigError('transport.brokers', 'must list at least one host:port');
   }
+  if (transport.kind === 'kafka') publishBatchOptions(transport.batch);
+  keyCacheOptions(config.keyCache);
 }

@@ -5,28 +5,37 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { IncomingHttpHeaders } from 'node:http';
 import { TokenService } from '../auth/token-service';
 import type { GatewayConfig } from '../config';
 import type { GatewayPorts } from '../ports';
 import { GATEWAY_CONFIG, GATEWAY_PORTS } from '../tokens';
 import { ProblemError } from './problem';
-import { RateLimiter } from './rate-limiter';
+import { RATE_RULE, RateLimiter, type RateBucket, type RateRule } from './rate-limiter';
 
 const SENDER = Symbol('smis.gateway.sender');
-type WithSender = { headers: IncomingHttpHeaders; [SENDER]?: string };
+type WithSender = { headers: IncomingHttpHeaders; body?: unknown; [SENDER]?: string };
 
-/** Bearer access token of the gateway, then the sender's rate limit (429 with Retry-After). */
+/**
+ * Bearer access token of the gateway, then the sender's rate limit (429 with Retry-After): key
+ * lookups draw from their own bucket (`@RateLimit({ bucket: 'keyLookups' })`), every other
+ * route from `requests`.
+ */
 @Injectable()
 export class SenderAuthGuard implements CanActivate {
-  private readonly limiter: RateLimiter;
+  private readonly limiters: Record<RateBucket, RateLimiter>;
 
   constructor(
     private readonly tokens: TokenService,
-    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    private readonly reflector: Reflector,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(GATEWAY_PORTS) private readonly ports: GatewayPorts,
   ) {
-    this.limiter = new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst);
+    this.limiters = {
+      requests: new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst),
+      keyLookups: new RateLimiter(config.lookupRateLimit.perSecond, config.lookupRateLimit.burst),
+    };
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -38,8 +47,15 @@ export class SenderAuthGuard implements CanActivate {
         'Send an access token from POST /v1/gateway/oauth/token as a Bearer token',
       );
     const senderId = await this.tokens.authenticate(match[1]);
-    const wait = this.limiter.take(senderId, (this.ports.clock ?? Date.now)());
-    if (wait > 0) throw ProblemError.rateLimited(wait);
+    const rule = this.reflector.get<RateRule | undefined>(RATE_RULE, context.getHandler());
+    const cost = rule?.cost?.(request.body, this.config) ?? 1;
+    const limiter = this.limiters[rule?.bucket ?? 'requests'];
+    const wait = limiter.take(senderId, (this.ports.clock ?? Date.now)(), cost);
+    if (wait > 0)
+      throw ProblemError.rateLimited(
+        wait,
+        rule?.bucket === 'keyLookups' ? 'key lookup rate' : 'request rate',
+      );
     request[SENDER] = senderId;
     return true;
   }

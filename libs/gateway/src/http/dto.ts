@@ -71,3 +71,20 @@ export class SubmitResponseDto {
 export class KeyLookupDto {
   @ApiProperty({ format: 'byte', description: 'polymorphic pseudonym, 64 bytes' }) recipient!: string;
 }
+
+export class KeyLookupBatchDto {
+  @ApiProperty({
+    type: [String],
+    format: 'byte',
+    minItems: 1,
+    description:
+      'polymorphic pseudonyms, 64 bytes each (base64 or base64url); at most maxLookupBatch ' +
+      '(SMIS_GATEWAY_MAX_LOOKUP_BATCH, default 100), each one counts against the key lookup limit',
+  })
+  recipients!: string[];
+}
+
+export class KeyLookupBatchResponseDto {
+  @ApiProperty({ type: [ReachabilityDto], description: 'one answer per recipient, in the same order' })
+  results!: ReachabilityDto[];
+}

@@ -14,8 +14,9 @@ import {
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { PolymorphicPseudonym } from '@smis/pseudonym';
 import { TokenService } from '../auth/token-service';
+import type { GatewayConfig } from '../config';
 import type { GatewayPorts, Reachability } from '../ports';
-import { GATEWAY_PORTS } from '../tokens';
+import { GATEWAY_CONFIG, GATEWAY_PORTS } from '../tokens';
 import { IssueTokenCommand, type AccessTokenResponse } from '../usecases/issue-token/issue-token.command';
 import { SubmitMessageCommand } from '../usecases/submit-message/submit-message.command';
 import {
@@ -24,6 +25,8 @@ import {
 } from '../usecases/submit-message/submit-message.usecase';
 import { CurrentSender, SenderAuthGuard } from './auth.guard';
 import {
+  KeyLookupBatchDto,
+  KeyLookupBatchResponseDto,
   KeyLookupDto,
   MessageRequestDto,
   ReachabilityDto,
@@ -32,9 +35,24 @@ import {
   TokenResponseDto,
 } from './dto';
 import { GatewayProblemFilter, ProblemError } from './problem';
+import { RateLimit } from './rate-limiter';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PROBLEM = { description: 'RFC 9457 problem details', content: { 'application/problem+json': {} } };
+
+/** A polymorphic pseudonym as base64 or base64url text → its canonical base64url form, or undefined. */
+function pseudonymOf(value: unknown): PolymorphicPseudonym | undefined {
+  if (typeof value !== 'string') return undefined;
+  const bytes = Buffer.from(value, /[-_]/.test(value) ? 'base64url' : 'base64');
+  return bytes.length === 64 ? (bytes.toString('base64url') as PolymorphicPseudonym) : undefined;
+}
+
+/** A batch takes one lookup token per recipient; a malformed or oversized one takes one (then 400). */
+function batchCost(body: unknown, config: GatewayConfig): number {
+  const recipients = (body as { recipients?: unknown } | undefined)?.recipients;
+  const count = Array.isArray(recipients) ? recipients.length : 0;
+  return count >= 1 && count <= config.maxLookupBatch ? count : 1;
+}
 
 /** The REST gateway for sender systems that do not speak Kafka. */
 @ApiTags('gateway')
@@ -45,6 +63,7 @@ export class GatewayController {
     private readonly tokens: TokenService,
     private readonly submit: SubmitMessageUseCase,
     @Inject(GATEWAY_PORTS) private readonly ports: GatewayPorts,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   @Post('oauth/token')
@@ -104,19 +123,73 @@ export class GatewayController {
   @Post('keys/lookup')
   @HttpCode(200)
   @UseGuards(SenderAuthGuard)
+  @RateLimit({ bucket: 'keyLookups' })
   @ApiBearerAuth()
-  @ApiOperation({ summary: "A citizen's device keys and reachability (key directory)" })
+  @ApiOperation({
+    summary: "A citizen's device keys and reachability (key directory)",
+    description:
+      'Limited per sender by the key lookup limit (SMIS_GATEWAY_LOOKUP_RATE_PER_SECOND / _BURST), ' +
+      'apart from the limit of the other routes.',
+  })
   @ApiBody({ type: KeyLookupDto })
   @ApiResponse({ status: 200, type: ReachabilityDto })
+  @ApiResponse({ status: 400, ...PROBLEM })
+  @ApiResponse({ status: 401, ...PROBLEM })
+  @ApiResponse({ status: 429, ...PROBLEM })
   lookup(@Body() body: { recipient?: unknown }): Promise<Reachability> {
-    const recipient = typeof body?.recipient === 'string' ? body.recipient : '';
-    const bytes = Buffer.from(recipient, /[-_]/.test(recipient) ? 'base64url' : 'base64');
-    if (bytes.length !== 64) {
+    const recipient = pseudonymOf(body?.recipient);
+    if (!recipient) {
       throw ProblemError.invalid('recipient must be a polymorphic pseudonym', [
         { field: 'recipient', message: 'base64 of 64 bytes' },
       ]);
     }
-    return this.ports.keyDirectory.lookup(bytes.toString('base64url') as PolymorphicPseudonym);
+    return this.ports.keyDirectory.lookup(recipient);
+  }
+
+  @Post('keys/lookup/batch')
+  @HttpCode(200)
+  @UseGuards(SenderAuthGuard)
+  @RateLimit({ bucket: 'keyLookups', cost: batchCost })
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: "Several citizens' device keys and reachability at once (answers in the same order)",
+    description:
+      'At most maxLookupBatch recipients (SMIS_GATEWAY_MAX_LOOKUP_BATCH, default 100); each one ' +
+      'takes a token of the key lookup limit. A longer batch is refused with 400: split it.',
+  })
+  @ApiBody({ type: KeyLookupBatchDto })
+  @ApiResponse({ status: 200, type: KeyLookupBatchResponseDto })
+  @ApiResponse({ status: 400, ...PROBLEM })
+  @ApiResponse({ status: 401, ...PROBLEM })
+  @ApiResponse({ status: 429, ...PROBLEM })
+  async lookupBatch(@Body() body: { recipients?: unknown }): Promise<{ results: Reachability[] }> {
+    const raw = body?.recipients;
+    const max = this.config.maxLookupBatch;
+    if (!Array.isArray(raw) || raw.length === 0) {
+      throw ProblemError.invalid('recipients must be a non-empty array of polymorphic pseudonyms', [
+        { field: 'recipients', message: `an array of 1 to ${max} pseudonyms` },
+      ]);
+    }
+    if (raw.length > max) {
+      throw ProblemError.invalid(
+        `At most ${max} recipients per batched lookup (got ${raw.length}); split the batch`,
+        [{ field: 'recipients', message: `at most ${max} items` }],
+      );
+    }
+    const recipients = raw.map(pseudonymOf);
+    const errors = recipients.flatMap((recipient, i) =>
+      recipient ? [] : [{ field: `recipients[${i}]`, message: 'base64 of 64 bytes' }],
+    );
+    if (errors.length > 0)
+      throw ProblemError.invalid('Every recipient must be a polymorphic pseudonym', errors);
+    const valid = recipients as PolymorphicPseudonym[];
+    const directory = this.ports.keyDirectory;
+    const results = directory.lookupMany
+      ? await directory.lookupMany(valid)
+      : await Promise.all(valid.map((recipient) => directory.lookup(recipient)));
+    if (results.length !== valid.length)
+      throw new Error(`the key directory answered ${results.length} of ${valid.length} lookups`);
+    return { results };
   }
 
   @Get('scorecard')

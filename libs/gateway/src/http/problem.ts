@@ -79,13 +79,13 @@ export class ProblemError extends Error {
     });
   }
 
-  static rateLimited(retryAfterSeconds: number): ProblemError {
+  static rateLimited(retryAfterSeconds: number, what = 'request rate'): ProblemError {
     return new ProblemError(
       {
         type: `${TYPE_BASE}/rate-limited`,
         title: 'Too many requests',
         status: 429,
-        detail: `The sender's request rate is exceeded; retry after ${retryAfterSeconds} s`,
+        detail: `The sender's ${what} is exceeded; retry after ${retryAfterSeconds} s`,
       },
       { 'Retry-After': String(retryAfterSeconds) },
     );

@@ -45,6 +45,8 @@ export class GatewayClient {
   private readonly timeoutMs: number;
   private token?: CachedToken;
   private tokenRequest?: Promise<CachedToken>;
+  /** False once the gateway said it has no batched lookup (404/405: an older gateway). */
+  private batchLookups = true;
 
   constructor(private readonly options: GatewayClientOptions) {
     this.base = `${options.gatewayUrl.replace(/\/+$/, '')}/v1/gateway`;
@@ -64,6 +66,34 @@ export class GatewayClient {
         false,
       );
     return reachability;
+  }
+
+  /**
+   * Several recipients in one `POST /keys/lookup/batch` (answers in order), or undefined when the
+   * gateway has no such route: then ask `lookup` for each (remembered for this client).
+   */
+  async lookupMany(recipients: readonly string[]): Promise<Reachability[] | undefined> {
+    if (!this.batchLookups) return undefined;
+    let body: unknown;
+    try {
+      body = await this.call('keys/lookup/batch', 'POST', '/keys/lookup/batch', { recipients });
+    } catch (error) {
+      if (error instanceof GatewayError && (error.status === 404 || error.status === 405)) {
+        this.batchLookups = false;
+        return undefined;
+      }
+      throw error;
+    }
+    const results = (body as { results?: unknown } | undefined)?.results;
+    const answers = Array.isArray(results) ? results.map(parseReachability) : [];
+    if (answers.length !== recipients.length || answers.some((answer) => answer === undefined)) {
+      throw new TransportError(
+        'keys/lookup/batch',
+        `the gateway answered something that is not ${recipients.length} Reachability answers`,
+        false,
+      );
+    }
+    return answers as Reachability[];
   }
 
   async submit(request: MessageRequestJson): Promise<void> {

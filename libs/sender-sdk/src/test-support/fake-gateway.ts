@@ -24,6 +24,10 @@ export interface FakeGateway {
   readonly refusedAssertions: string[];
   /** Statuses GET /messages/{id} reports, by messageId. */
   readonly statuses: Map<string, MessageStatus[]>;
+  /** Recipients per key lookup request: one for POST /keys/lookup, several for /keys/lookup/batch. */
+  readonly lookupRequests: number[];
+  /** Whether POST /keys/lookup/batch exists (default true; false answers 404, as an older gateway). */
+  batchLookups: boolean;
   /** Answers the next POST /messages with this status and problem instead. */
   failNextSubmit(status: number, problem: object, headers?: Record<string, string>): void;
   /** Forgets every issued token (as after a gateway restart). */
@@ -47,6 +51,8 @@ export async function startFakeGateway(platform: PlatformFixture): Promise<FakeG
     tokensIssued: 0,
     refusedAssertions: [],
     statuses: new Map(),
+    lookupRequests: [],
+    batchLookups: true,
     failNextSubmit: (status, problem, headers = {}) => void (nextFailure = { status, problem, headers }),
     revokeTokens: () => tokens.clear(),
     close: () => new Promise((resolve) => server.close(() => resolve())),
@@ -100,7 +106,14 @@ export async function startFakeGateway(platform: PlatformFixture): Promise<FakeG
     if (!authorized(req, res)) return;
     if (req.method === 'POST' && path === '/v1/gateway/keys/lookup') {
       const { recipient } = JSON.parse(body) as { recipient: PolymorphicPseudonym };
+      gateway.lookupRequests.push(1);
       return json(res, 200, platform.reachabilityOf(recipient));
+    }
+    if (req.method === 'POST' && path === '/v1/gateway/keys/lookup/batch' && gateway.batchLookups) {
+      const { recipients } = JSON.parse(body) as { recipients: PolymorphicPseudonym[] };
+      if (recipients.length > 100) return problem(res, 400, 'Invalid request', 'at most 100 recipients');
+      gateway.lookupRequests.push(recipients.length);
+      return json(res, 200, { results: recipients.map((r) => platform.reachabilityOf(r)) });
     }
     if (req.method === 'POST' && path === '/v1/gateway/messages') {
       if (nextFailure) {

@@ -19,6 +19,7 @@ import {
 } from '@smis/messaging';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { SenderConfigError, TransportError } from '../errors';
+import { BatcherClosedError, PublishBatcher, type PublishBatchOptions } from './publish-batcher';
 import { HandoffQueue, type StatusStream, type WatchOptions } from './status-stream';
 import type { SenderTransport } from './transport';
 
@@ -35,6 +36,11 @@ export interface KafkaTransportOptions {
   readonly clientId?: string;
   /** Default: silent (a library does not write to the terminal). */
   readonly logger?: MessagingLogger;
+  /**
+   * Concurrent sends are published together, one producer call per batch (see
+   * PublishBatchOptions; defaults: up to 100 records or 512 KiB, no linger).
+   */
+  readonly batch?: PublishBatchOptions;
 }
 
 /** While a reader holds a status, keep telling the group this member is alive. */
@@ -53,11 +59,15 @@ class NoRetryProducer extends MessageProducer {
   }
 }
 
-/** Publishes MessageRequests to smis.requests.v1 (key messageId) and follows smis.status.<senderId>.v1. */
+/**
+ * Publishes MessageRequests to smis.requests.v1 (key messageId) and follows
+ * smis.status.<senderId>.v1. Concurrent publishes share producer calls (PublishBatcher).
+ */
 export class KafkaSenderTransport implements SenderTransport {
   readonly kind = 'kafka';
   private readonly kafka: KafkaClient;
   private readonly producer: MessageProducer;
+  private readonly batcher: PublishBatcher;
   private readonly codec = createAvroCodec();
   private readonly streams = new Set<StatusStream>();
 
@@ -73,13 +83,19 @@ export class KafkaSenderTransport implements SenderTransport {
       logger: options.logger ?? silentLogger,
     });
     this.producer = this.kafka.producer();
+    this.batcher = new PublishBatcher(
+      (records) => this.producer.send(TOPICS.requests, records),
+      options.batch,
+    );
   }
 
   async publish(request: MessageRequest): Promise<void> {
     const value = await this.codec.encode('MessageRequest', request);
     try {
-      await this.producer.send(TOPICS.requests, [{ key: request.messageId, value }]);
+      await this.batcher.add({ key: request.messageId, value });
     } catch (error) {
+      if (error instanceof BatcherClosedError)
+        throw new TransportError('publish', 'the sender client is closed: create a new one', false);
       throw new TransportError(
         'publish',
         `could not publish to ${TOPICS.requests}: ${(error as Error).message}`,
@@ -175,8 +191,9 @@ export class KafkaSenderTransport implements SenderTransport {
     return stream;
   }
 
+  /** Publishes what was handed in, then stops the status streams and the producer. */
   async close(): Promise<void> {
-    await Promise.all([...this.streams].map((stream) => stream.close()));
+    await Promise.all([this.batcher.close(), ...[...this.streams].map((stream) => stream.close())]);
     await this.producer.disconnect();
   }
 }
