@@ -125,4 +125,37 @@ describe.each(backends)('persistence on $name', ({ options }) => {
       await producer.disconnect();
     }
   });
+
+  it('publishes a round that spans several topics with each topic in its order', async () => {
+    const topics = [uniqueName('outbox-a'), uniqueName('outbox-b'), uniqueName('outbox-c')];
+    await client.admin().ensureTopics(topics.map((topic) => ({ topic, numPartitions: 1 })));
+    const outbox = new Outbox(dataSource);
+    const producer = client.producer();
+    const relay = new OutboxRelay(outbox, { dataSource, producer, batchSize: 100 });
+    const recorders = await Promise.all(topics.map((topic) => TopicRecorder.start(client, { topic })));
+    try {
+      // Interleaved: a, b, c, a, b, c, ... in one transaction, so one relay round holds them all.
+      await dataSource.transaction((m) =>
+        outbox.add(
+          m,
+          Array.from({ length: 30 }, (_, i) => ({
+            topic: topics[i % 3],
+            key: 'k',
+            value: Buffer.from(String(i)),
+          })),
+        ),
+      );
+      relay.start();
+      for (const [t, recorder] of recorders.entries()) {
+        const records = await recorder.waitForCount(10);
+        expect(records.map((r) => Number(String(r.value)))).toEqual(
+          Array.from({ length: 10 }, (_, i) => i * 3 + t),
+        );
+      }
+    } finally {
+      await relay.stop();
+      await Promise.all(recorders.map((r) => r.stop()));
+      await producer.disconnect();
+    }
+  });
 });

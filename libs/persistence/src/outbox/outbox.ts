@@ -142,17 +142,23 @@ export class OutboxRelay {
         headers: Record<string, string>;
       }[];
       if (rows.length === 0) return 0;
-      // Consecutive records of one topic go in one send; topics keep their relative order.
-      let i = 0;
-      while (i < rows.length) {
-        let j = i;
-        while (j < rows.length && rows[j].topic === rows[i].topic) j++;
-        await this.options.producer.send(
-          rows[i].topic,
-          rows.slice(i, j).map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
-        );
-        i = j;
+      // One send per topic, all topics at once: records keep their order within a topic (the
+      // only order Kafka has), and a round costs one round trip however many topics it spans
+      // (the status service writes to one topic per sender).
+      const byTopic = new Map<string, typeof rows>();
+      for (const row of rows) {
+        const group = byTopic.get(row.topic);
+        if (group) group.push(row);
+        else byTopic.set(row.topic, [row]);
       }
+      await Promise.all(
+        [...byTopic].map(([topic, group]) =>
+          this.options.producer.send(
+            topic,
+            group.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+          ),
+        ),
+      );
       await manager.query(`DELETE FROM ${this.table} WHERE "id" = ANY($1::bigint[])`, [
         rows.map((r) => r.id),
       ]);
