@@ -1,4 +1,9 @@
+import { mergeConfig } from 'vitest/config';
 import { projectConfig } from '../../vitest.shared';
 
 // Fault and security tests start clusters of their own (three nodes, SASL): no shared broker.
-export default projectConfig({ name: 'reliability', dir: __dirname, testTimeout: 300_000 });
+// One file at a time: bad-input and service-crashes both run the platform on the default topics
+// and consumer groups, so side by side they would take each other's partitions.
+export default mergeConfig(projectConfig({ name: 'reliability', dir: __dirname, testTimeout: 300_000 }), {
+  test: { fileParallelism: false },
+});
