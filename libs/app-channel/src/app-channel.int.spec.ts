@@ -11,6 +11,8 @@ import { createSodiumEnvelopeCrypto } from '@smis/crypto';
 import { generateKeyring } from '@smis/keyring';
 import {
   createKafka,
+  DEAD_LETTER_HEADERS,
+  deadLetterTopicName,
   MessagingModule,
   silentLogger,
   TopicRecorder,
@@ -18,6 +20,7 @@ import {
   type MessageProducer,
   type TopicAdmin,
 } from '@smis/messaging';
+import type { Outbox } from '@smis/persistence';
 import { createDomainDecryptor, createTranscryptor } from '@smis/pseudonym';
 import { startPushEmulators, type PushEmulators } from '@smis/push-emulators';
 import { createSenderRegistry, DEFAULT_POLICY } from '@smis/senders';
@@ -41,7 +44,7 @@ import {
   type TestCitizen,
   type TestDevice,
 } from './testing/fixtures';
-import { APP_CHANNEL_DATA_SOURCE } from './tokens';
+import { APP_CHANNEL_DATA_SOURCE, APP_CHANNEL_OUTBOX } from './tokens';
 import { SweepExpiredUseCase } from './usecases/sweep-expired/sweep-expired.usecase';
 
 class CapturingLogger implements LoggerService {
@@ -121,22 +124,25 @@ describe('app channel (real broker, PostgreSQL and push emulators)', () => {
     }).expect(201);
   }
 
-  async function sendJob(
+  /** A job for `who`, sealed to `devices`, as the router would publish it (`partition` pins it). */
+  async function jobRecord(
     who: TestCitizen,
     devices: readonly TestDevice[],
-    content = `${canary} test result`,
+    options: { content?: string; envelope?: Buffer; recipient?: Buffer; partition?: number } = {},
   ) {
     const messageId = randomUUID();
     const now = Date.now();
     const expiresAt = now + 3_600_000;
-    const envelope = sealFor(
-      sender,
-      senderId,
-      messageId,
-      content,
-      devices.map((d) => d.keys).length ? devices.map((d) => d.keys) : [crypto.generateDeviceKeyPair()],
-      expiresAt,
-    );
+    const envelope =
+      options.envelope ??
+      sealFor(
+        sender,
+        senderId,
+        messageId,
+        options.content ?? `${canary} test result`,
+        devices.map((d) => d.keys).length ? devices.map((d) => d.keys) : [crypto.generateDeviceKeyPair()],
+        expiresAt,
+      );
     const job: AppChannelJob = {
       messageId,
       senderId,
@@ -144,13 +150,65 @@ describe('app channel (real broker, PostgreSQL and push emulators)', () => {
       attempt: 1,
       createdAt: now,
       expiresAt,
-      recipient: toWire(transcryptor.transcrypt(who.pp, 'app'), 'app'),
+      recipient: options.recipient ?? toWire(transcryptor.transcrypt(who.pp, 'app'), 'app'),
       priority: 'NORMAL',
       envelope,
       fallbackAt: now + 900_000,
     };
-    await producer.send(jobsTopic, [{ key: messageId, value: await codec.encode('AppChannelJob', job) }]);
-    return { messageId, sentAt: now };
+    const value = await codec.encode('AppChannelJob', job);
+    return { messageId, sentAt: now, record: { key: messageId, value, partition: options.partition } };
+  }
+
+  async function sendJob(
+    who: TestCitizen,
+    devices: readonly TestDevice[],
+    content = `${canary} test result`,
+  ) {
+    const job = await jobRecord(who, devices, { content });
+    await producer.send(jobsTopic, [job.record]);
+    return { messageId: job.messageId, sentAt: job.sentAt };
+  }
+
+  /** The pushes FCM accepted for `messageId`. */
+  function fcmPushesOf(messageId: string) {
+    return emulators.fcm.received.filter(
+      (p) =>
+        p.status === 200 &&
+        (JSON.parse(p.body.toString('utf8')) as { message: { data?: { mid?: string } } }).message.data
+          ?.mid === messageId,
+    );
+  }
+
+  /**
+   * Records the statuses the app channel writes to its outbox, per messageId, while `during`
+   * runs; `fail(statuses)` may make a write fail instead (as if the database went away).
+   */
+  async function watchOutbox<T>(
+    during: (written: Map<string, string[]>) => Promise<T>,
+    fail: (statuses: string[]) => boolean = () => false,
+  ): Promise<T> {
+    const outbox = app.get<Outbox>(APP_CHANNEL_OUTBOX);
+    const add = outbox.add.bind(outbox);
+    const written = new Map<string, string[]>();
+    outbox.add = async (manager, entries) => {
+      const decoded = await Promise.all(entries.map((e) => codec.decode('DeliveryEvent', e.value as Buffer)));
+      if (fail(decoded.map((e) => e.status))) throw new Error('connection to the database lost');
+      await add(manager, entries);
+      for (const e of decoded) written.set(e.messageId, [...(written.get(e.messageId) ?? []), e.status]);
+    };
+    try {
+      return await during(written);
+    } finally {
+      outbox.add = add;
+    }
+  }
+
+  async function inboxRows(messageIds: readonly string[]): Promise<string[]> {
+    const rows = (await dataSource.query(
+      `SELECT "message_id" FROM "${schema}"."inbox_message" WHERE "message_id" = ANY($1::text[])`,
+      [messageIds],
+    )) as { message_id: string }[];
+    return rows.map((r) => r.message_id).sort();
   }
 
   /** The event of `messageId` with `status` (and device), waiting for records as they arrive. */
@@ -535,6 +593,123 @@ describe('app channel (real broker, PostgreSQL and push emulators)', () => {
     expect(invalid.body.errors).toEqual([
       { field: 'encryptionPublicKey', message: 'must be a 32-byte key in base64' },
     ]);
+  });
+
+  it('dead-letters the poison jobs of a batch alone and delivers the others once each', async () => {
+    const who = await citizen();
+    const device = newDevice();
+    await register(who, device, { provider: 'fcm', token: `fcm-${randomBytes(12).toString('hex')}` });
+    const dlq = await TopicRecorder.start(client, { topic: deadLetterTopicName(jobsTopic) });
+    try {
+      await watchOutbox(async (written) => {
+        const good = await Promise.all([1, 2, 3, 4].map(() => jobRecord(who, [device], { partition: 0 })));
+        const badEnvelope = await jobRecord(who, [device], { envelope: randomBytes(200), partition: 0 });
+        const badRecipient = await jobRecord(who, [device], {
+          recipient: Buffer.alloc(64, 0xff),
+          partition: 0,
+        });
+        const undecodable = { key: randomUUID(), value: randomBytes(40), partition: 0 };
+        const marker = await jobRecord(who, [device], { partition: 0 });
+        // One send: one record batch on partition 0, fetched and handled as one batch.
+        await producer.send(jobsTopic, [
+          good[0].record,
+          badEnvelope.record,
+          good[1].record,
+          undecodable,
+          good[2].record,
+          badRecipient.record,
+          good[3].record,
+          marker.record,
+        ]);
+        // The marker is last in its partition: once it is dispatched, the batch is done.
+        await event(marker.messageId, 'DISPATCHED', device.deviceId);
+        const dead = await dlq.waitForCount(3);
+        expect(new Set(dead.map((r) => r.key))).toEqual(
+          new Set([badEnvelope.messageId, undecodable.key, badRecipient.messageId]),
+        );
+        expect(dead.find((r) => r.key === undecodable.key)?.headers[DEAD_LETTER_HEADERS.error]).toBe(
+          'DecodeError',
+        );
+        expect((await event(badEnvelope.messageId, 'FAILED')).reason).toBe('app.malformed-envelope');
+        expect((await event(badRecipient.messageId, 'FAILED')).reason).toBe('app.invalid-recipient');
+        expect(written.get(badEnvelope.messageId)).toEqual(['FAILED']);
+        expect(written.get(badRecipient.messageId)).toEqual(['FAILED']);
+        for (const job of [...good, marker]) {
+          await event(job.messageId, 'DISPATCHED', device.deviceId);
+          expect(written.get(job.messageId)).toEqual(['DISPATCHED']);
+          expect(fcmPushesOf(job.messageId)).toHaveLength(1);
+        }
+        expect(await inboxRows([...good, marker, badEnvelope, badRecipient].map((j) => j.messageId))).toEqual(
+          [...good, marker].map((j) => j.messageId).sort(),
+        );
+        expect(dlq.records).toHaveLength(3);
+      });
+    } finally {
+      await dlq.stop();
+    }
+  });
+
+  it('delivers a batch whose events transaction failed midway, and once only when it comes again', async () => {
+    const who = await citizen();
+    const device = newDevice();
+    await register(who, device, { provider: 'fcm', token: `fcm-${randomBytes(12).toString('hex')}` });
+    let failures = 0;
+    // The first write of DISPATCHED events fails, after the batch's pushes went out.
+    const failOnce = (statuses: string[]) =>
+      failures === 0 && statuses.includes('DISPATCHED') && ++failures > 0;
+    await watchOutbox(async (written) => {
+      const jobs = await Promise.all([1, 2, 3, 4].map(() => jobRecord(who, [device], { partition: 0 })));
+      const marker = await jobRecord(who, [device], { partition: 0 });
+      await producer.send(
+        jobsTopic,
+        [...jobs, marker].map((j) => j.record),
+      );
+      await event(marker.messageId, 'DISPATCHED', device.deviceId);
+      expect(failures).toBe(1);
+      expect(logs.lines.some((l) => l.includes('delivering them one by one'))).toBe(true);
+      const ids = [...jobs, marker].map((j) => j.messageId);
+      for (const id of ids) {
+        await event(id, 'DISPATCHED', device.deviceId);
+        expect(written.get(id)).toEqual(['DISPATCHED']);
+        // Pushed by the failed attempt and again when delivered one by one: at least once.
+        expect(fcmPushesOf(id).length).toBeGreaterThanOrEqual(1);
+        expect(fcmPushesOf(id).length).toBeLessThanOrEqual(2);
+      }
+      expect(await inboxRows(ids)).toEqual([...ids].sort());
+      const pushed = ids.map((id) => fcmPushesOf(id).length);
+
+      // The same records again (a consumer that crashed before committing): duplicates, no effect.
+      const again = await jobRecord(who, [device], { partition: 0 });
+      await producer.send(jobsTopic, [...jobs.map((j) => j.record), again.record]);
+      await event(again.messageId, 'DISPATCHED', device.deviceId);
+      for (const [i, id] of ids.entries()) {
+        expect(written.get(id)).toEqual(['DISPATCHED']);
+        expect(fcmPushesOf(id)).toHaveLength(pushed[i]);
+      }
+      expect(await inboxRows(ids)).toEqual([...ids].sort());
+    }, failOnce);
+  });
+
+  it('publishes one DELIVERED and one READ when two devices acknowledge a message at the same time', async () => {
+    const who = await citizen();
+    const phone = newDevice();
+    const tablet = newDevice();
+    await register(who, phone, null);
+    await register(who, tablet, null);
+    const { messageId } = await sendJob(who, [phone, tablet]);
+    // No push address: FAILED app.no-push-target, but the message is in the inbox.
+    expect((await event(messageId, 'FAILED')).reason).toBe('app.no-push-target');
+    const written = await watchOutbox(async (statuses) => {
+      await Promise.all(
+        [phone, tablet, phone, tablet].map((d, i) =>
+          signed(d, 'post', `/v1/app/messages/${messageId}/${i < 2 ? 'delivered' : 'read'}`).expect(204),
+        ),
+      );
+      return statuses;
+    });
+    // Every acknowledgement committed before its answer: these are all the events there will be.
+    expect([...(written.get(messageId) ?? [])].sort()).toEqual(['DELIVERED', 'READ']);
+    await event(messageId, 'READ');
   });
 
   it('serves the sender directory, sweeps expired messages, and never stores or logs the plaintext', async () => {

@@ -22,7 +22,7 @@ import {
   APP_CHANNEL_OUTBOX,
   PUSH_PROVIDERS,
 } from './tokens';
-import { DeliverJobUseCase } from './usecases/deliver-job/deliver-job.usecase';
+import { DeliverJobsUseCase } from './usecases/deliver-jobs/deliver-jobs.usecase';
 import { SweepExpiredUseCase } from './usecases/sweep-expired/sweep-expired.usecase';
 
 /**
@@ -48,7 +48,7 @@ export class AppChannelLifecycle
     @Inject(PUSH_PROVIDERS) private readonly providers: Partial<Record<PushProviderKind, PushProvider>>,
     producer: MessageProducer,
     private readonly registry: ConsumerRegistry,
-    private readonly deliver: DeliverJobUseCase,
+    private readonly deliver: DeliverJobsUseCase,
     private readonly sweep: SweepExpiredUseCase,
     private readonly live: LiveHub,
   ) {
@@ -66,9 +66,9 @@ export class AppChannelLifecycle
     this.consumer = this.registry.register({
       groupId: this.config.consumerGroupId,
       topics: [this.config.jobsTopic],
-      // Jobs for different citizens do not wait for each other's pushes.
-      partitionsConsumedConcurrently: 4,
-      eachMessage: appJobsHandler(this.codec, this.deliver),
+      // A batch per partition; pushes run in parallel within and across batches (push.concurrency).
+      partitionsConsumedConcurrently: this.config.partitionsConsumedConcurrently,
+      eachBatch: appJobsHandler(this.codec, this.deliver),
     });
   }
 

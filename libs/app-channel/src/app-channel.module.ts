@@ -29,7 +29,7 @@ import {
 } from './tokens';
 import { AcknowledgeMessageUseCase } from './usecases/acknowledge-message/acknowledge-message.usecase';
 import { DeleteMessageUseCase } from './usecases/delete-message/delete-message.usecase';
-import { DeliverJobUseCase } from './usecases/deliver-job/deliver-job.usecase';
+import { DeliverJobsUseCase } from './usecases/deliver-jobs/deliver-jobs.usecase';
 import { FetchMessageUseCase } from './usecases/fetch-message/fetch-message.usecase';
 import { GetPreferencesUseCase } from './usecases/get-preferences/get-preferences.usecase';
 import { ListDevicesUseCase } from './usecases/list-devices/list-devices.usecase';
@@ -85,7 +85,7 @@ export class AppChannelModule {
         LiveHub,
         DeviceRequestVerifier,
         DeviceAuthGuard,
-        DeliverJobUseCase,
+        DeliverJobsUseCase,
         RegisterDeviceUseCase,
         UpdateDeviceUseCase,
         ListDevicesUseCase,

@@ -21,6 +21,23 @@ describe('app channel configuration', () => {
     });
     expect(config.push).toMatchObject(APP_CHANNEL_DEFAULTS.push);
     expect(config.push.fcm).toBeUndefined();
+    expect(config.partitionsConsumedConcurrently).toBe(12);
+    expect(config.push.concurrency).toBe(64);
+  });
+
+  it('reads the jobs consumer and push concurrency from the environment', () => {
+    const config = loadAppChannelConfig(
+      { SMIS_APP_CHANNEL_PARTITIONS_CONCURRENTLY: '6', SMIS_APP_CHANNEL_PUSH_CONCURRENCY: '128' },
+      keyring,
+    );
+    expect(config.partitionsConsumedConcurrently).toBe(6);
+    expect(config.push.concurrency).toBe(128);
+    expect(() => loadAppChannelConfig({ SMIS_APP_CHANNEL_PUSH_CONCURRENCY: '0' }, keyring)).toThrow(
+      /SMIS_APP_CHANNEL_PUSH_CONCURRENCY/,
+    );
+    expect(() =>
+      validateAppChannelConfig({ domainKey: appKey, partitionsConsumedConcurrently: 1.5 }),
+    ).toThrow(/partitionsConsumedConcurrently must be a whole number/);
   });
 
   it('reads the providers from the environment', () => {

@@ -47,6 +47,8 @@ export interface PushConfig {
   maxBackoffMs: number;
   /** One request's budget (default 10 s). */
   timeoutMs: number;
+  /** Pushes in flight at once, over all partitions the jobs consumer handles (default 64). */
+  concurrency: number;
 }
 
 /** The app channel's settings, validated by `validateAppChannelConfig`. */
@@ -61,6 +63,8 @@ export interface AppChannelConfig {
   eventsTopic: string;
   preferencesTopic: string;
   consumerGroupId: string;
+  /** Partitions of the jobs topic handled at the same time, a batch each (default 12, as provisioned). */
+  partitionsConsumedConcurrently: number;
   push: PushConfig;
   /** Largest accepted clock difference of a signed device request (default 5 min); also the replay window. */
   signatureMaxSkewMs: number;
@@ -89,11 +93,18 @@ export const APP_CHANNEL_DEFAULTS = Object.freeze({
   eventsTopic: TOPICS.events,
   preferencesTopic: TOPICS.preferences,
   consumerGroupId: 'smis-app-channel',
+  partitionsConsumedConcurrently: 12,
   signatureMaxSkewMs: 5 * 60_000,
   sweepIntervalMs: 60_000,
   maxPageSize: 100,
   broadcastTopicPrefix: 'smis',
-  push: Object.freeze({ maxAttempts: 4, initialBackoffMs: 250, maxBackoffMs: 5_000, timeoutMs: 10_000 }),
+  push: Object.freeze({
+    maxAttempts: 4,
+    initialBackoffMs: 250,
+    maxBackoffMs: 5_000,
+    timeoutMs: 10_000,
+    concurrency: 64,
+  }),
 });
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -123,6 +134,8 @@ export function validateAppChannelConfig(input: AppChannelConfigInput): AppChann
     eventsTopic: input.eventsTopic ?? APP_CHANNEL_DEFAULTS.eventsTopic,
     preferencesTopic: input.preferencesTopic ?? APP_CHANNEL_DEFAULTS.preferencesTopic,
     consumerGroupId: input.consumerGroupId ?? APP_CHANNEL_DEFAULTS.consumerGroupId,
+    partitionsConsumedConcurrently:
+      input.partitionsConsumedConcurrently ?? APP_CHANNEL_DEFAULTS.partitionsConsumedConcurrently,
     push,
     signatureMaxSkewMs: input.signatureMaxSkewMs ?? APP_CHANNEL_DEFAULTS.signatureMaxSkewMs,
     sweepIntervalMs: input.sweepIntervalMs ?? APP_CHANNEL_DEFAULTS.sweepIntervalMs,
@@ -144,6 +157,8 @@ export function validateAppChannelConfig(input: AppChannelConfigInput): AppChann
     ['push.initialBackoffMs', push.initialBackoffMs],
     ['push.maxBackoffMs', push.maxBackoffMs],
     ['push.timeoutMs', push.timeoutMs],
+    ['push.concurrency', push.concurrency],
+    ['partitionsConsumedConcurrently', config.partitionsConsumedConcurrently],
     ['signatureMaxSkewMs', config.signatureMaxSkewMs],
     ['sweepIntervalMs', config.sweepIntervalMs],
     ['maxPageSize', config.maxPageSize],
@@ -151,6 +166,13 @@ export function validateAppChannelConfig(input: AppChannelConfigInput): AppChann
   for (const [name, value] of positive) {
     if (!(Number.isFinite(value) && value > 0))
       problems.push(`${name} must be a positive number (got ${value})`);
+  }
+  for (const [name, value] of [
+    ['push.concurrency', push.concurrency],
+    ['partitionsConsumedConcurrently', config.partitionsConsumedConcurrently],
+  ] as const) {
+    if (Number.isFinite(value) && value > 0 && !Number.isInteger(value))
+      problems.push(`${name} must be a whole number (got ${value})`);
   }
   if (push.fcm) {
     const a = push.fcm.serviceAccount;
@@ -207,7 +229,8 @@ function drop<T extends object>(value: T): T {
  * FCM: `SMIS_APP_CHANNEL_FCM_SERVICE_ACCOUNT` (JSON or `@file`), `SMIS_APP_CHANNEL_FCM_ENDPOINT`;
  * APNs: `SMIS_APP_CHANNEL_APNS_TEAM_ID`, `_APNS_KEY_ID`, `_APNS_PRIVATE_KEY` (PEM or `@file`),
  * `_APNS_TOPIC`, `_APNS_ENDPOINT`; Web Push: `SMIS_APP_CHANNEL_VAPID_SUBJECT`,
- * `_VAPID_PUBLIC_KEY`, `_VAPID_PRIVATE_KEY`, `_WEBPUSH_ALLOW_HTTP`.
+ * `_VAPID_PUBLIC_KEY`, `_VAPID_PRIVATE_KEY`, `_WEBPUSH_ALLOW_HTTP`. Throughput:
+ * `SMIS_APP_CHANNEL_PARTITIONS_CONCURRENTLY`, `SMIS_APP_CHANNEL_PUSH_CONCURRENCY`.
  */
 export function loadAppChannelConfig(
   env: NodeJS.ProcessEnv = process.env,
@@ -262,6 +285,7 @@ export function loadAppChannelConfig(
       eventsTopic: env[`${P}EVENTS_TOPIC`]?.trim() || undefined,
       preferencesTopic: env[`${P}PREFERENCES_TOPIC`]?.trim() || undefined,
       consumerGroupId: env[`${P}CONSUMER_GROUP`]?.trim() || undefined,
+      partitionsConsumedConcurrently: integer(env, `${P}PARTITIONS_CONCURRENTLY`),
       signatureMaxSkewMs: integer(env, `${P}SIGNATURE_MAX_SKEW_MS`),
       sweepIntervalMs: integer(env, `${P}SWEEP_INTERVAL_MS`),
       broadcastTopicPrefix: env[`${P}BROADCAST_TOPIC_PREFIX`]?.trim() || undefined,
@@ -274,6 +298,7 @@ export function loadAppChannelConfig(
       initialBackoffMs: integer(env, `${P}PUSH_INITIAL_BACKOFF_MS`),
       maxBackoffMs: integer(env, `${P}PUSH_MAX_BACKOFF_MS`),
       timeoutMs: integer(env, `${P}PUSH_TIMEOUT_MS`),
+      concurrency: integer(env, `${P}PUSH_CONCURRENCY`),
     }),
   });
 }

@@ -113,6 +113,27 @@ export class AppChannelStore {
     );
   }
 
+  /** Active devices filed under each of `pseudonyms` (one query for a batch of jobs). */
+  async activeDevicesByPseudonym(
+    pseudonyms: readonly string[],
+    manager?: EntityManager,
+  ): Promise<Map<string, DeviceRow[]>> {
+    const byPseudonym = new Map<string, DeviceRow[]>();
+    if (pseudonyms.length === 0) return byPseudonym;
+    const rows = await this.query<DeviceRow & { filed_under: string }>(
+      `SELECT p."pseudonym" AS "filed_under", d.* FROM ${this.device} d JOIN ${this.devicePseudonym} p USING ("device_id")
+        WHERE p."pseudonym" = ANY($1::text[]) AND d."active" ORDER BY d."created_at", d."device_id"`,
+      [[...new Set(pseudonyms)]],
+      manager,
+    );
+    for (const { filed_under, ...device } of rows) {
+      const devices = byPseudonym.get(filed_under) ?? [];
+      devices.push(device);
+      byPseudonym.set(filed_under, devices);
+    }
+    return byPseudonym;
+  }
+
   /** A message the device may see: filed under one of its pseudonyms, sealed to its key, not deleted or expired. */
   async messageForDevice(
     messageId: string,

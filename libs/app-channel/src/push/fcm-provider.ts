@@ -1,5 +1,6 @@
 import { importPKCS8, SignJWT } from 'jose';
 import type { FcmConfig } from '../config';
+import { PushHttpClient, type HttpAnswer } from './http-client';
 import {
   retryAfterMs,
   type PushNotification,
@@ -18,7 +19,7 @@ interface FcmErrorBody {
 /**
  * FCM HTTP v1: an OAuth 2.0 access token from the service account (JWT-bearer grant, RS256
  * assertion), cached until a minute before it expires, then `messages:send` with a data-only
- * message carrying the message id. Topics (broadcasts, ADR 1100): `sendToTopic` sends one message to
+ * message carrying the message id (over keep-alive node:http, not fetch: see PushHttpClient). Topics (broadcasts, ADR 1100): `sendToTopic` sends one message to
  * every device subscribed to an FCM topic; `subscribe`/`unsubscribe` use the Instance ID API
  * (`iid/v1:batchAdd`, `:batchRemove`, at most 1,000 tokens per call).
  */
@@ -26,11 +27,18 @@ export class FcmPushProvider implements PushProvider, TopicPushProvider {
   readonly kind = 'fcm' as const;
   private accessToken?: { value: string; expiresAt: number };
   private pending?: Promise<string>;
+  private readonly http: PushHttpClient;
 
   constructor(
     private readonly config: FcmConfig,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    this.http = new PushHttpClient(timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    this.http.close();
+  }
 
   send(token: string, notification: PushNotification): Promise<PushOutcome> {
     return this.sendTo({ token }, notification);
@@ -95,12 +103,12 @@ export class FcmPushProvider implements PushProvider, TopicPushProvider {
   ): Promise<PushOutcome | 'unauthenticated'> {
     const ttl = `${Math.max(0, Math.floor(n.ttlSeconds))}s`;
     const url = `${this.config.endpoint}/v1/projects/${encodeURIComponent(this.config.serviceAccount.project_id)}/messages:send`;
-    let res: Response;
+    let res: HttpAnswer;
     try {
-      res = await fetch(url, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
+      res = await this.http.post(
+        url,
+        { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        JSON.stringify({
           message: {
             ...target,
             data: { mid: n.messageId },
@@ -111,16 +119,17 @@ export class FcmPushProvider implements PushProvider, TopicPushProvider {
             },
           },
         }),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      );
     } catch (error) {
       return { kind: 'retry', reason: `fcm.network: ${(error as Error).name}` };
     }
-    if (res.ok) {
-      await res.arrayBuffer();
-      return { kind: 'sent' };
+    if (res.status >= 200 && res.status < 300) return { kind: 'sent' };
+    let body: FcmErrorBody = {};
+    try {
+      body = JSON.parse(res.body.toString('utf8')) as FcmErrorBody;
+    } catch {
+      /* not JSON: the status decides */
     }
-    const body = (await res.json().catch(() => ({}))) as FcmErrorBody;
     const code =
       body.error?.details?.find((d) => d.errorCode)?.errorCode ?? body.error?.status ?? String(res.status);
     if (res.status === 401) return 'unauthenticated';
@@ -130,7 +139,7 @@ export class FcmPushProvider implements PushProvider, TopicPushProvider {
       return {
         kind: 'retry',
         reason: `fcm.${code.toLowerCase()}`,
-        retryAfterMs: retryAfterMs(res.headers.get('retry-after')),
+        retryAfterMs: retryAfterMs(res.header('retry-after')),
       };
     return { kind: 'failed', reason: `fcm.${code.toLowerCase()}` };
   }

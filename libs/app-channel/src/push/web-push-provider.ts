@@ -1,5 +1,6 @@
 import { generateRequestDetails, type PushSubscription } from 'web-push';
 import type { WebPushConfig } from '../config';
+import { PushHttpClient, type HttpAnswer } from './http-client';
 import { retryAfterMs, type PushNotification, type PushOutcome, type PushProvider } from './push-provider';
 
 /** Parses and checks a stored Web Push subscription (JSON: endpoint, keys.p256dh, keys.auth). */
@@ -17,15 +18,23 @@ export function parseSubscription(value: string, allowInsecure: boolean): PushSu
 
 /**
  * Web Push: web-push builds the request (VAPID JWT, aes128gcm payload encryption per RFC 8291);
- * fetch sends it, so http endpoints of a local emulator work as well as https.
+ * PushHttpClient sends it (keep-alive node:http(s)), so http endpoints of a local emulator work
+ * as well as https.
  */
 export class WebPushProvider implements PushProvider {
   readonly kind = 'webpush' as const;
+  private readonly http: PushHttpClient;
 
   constructor(
     private readonly config: WebPushConfig,
-    private readonly timeoutMs: number,
-  ) {}
+    timeoutMs: number,
+  ) {
+    this.http = new PushHttpClient(timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    this.http.close();
+  }
 
   async send(token: string, n: PushNotification): Promise<PushOutcome> {
     let subscription: PushSubscription;
@@ -44,25 +53,23 @@ export class WebPushProvider implements PushProvider {
         privateKey: this.config.privateKey,
       },
     });
-    let res: Response;
+    let res: HttpAnswer;
     try {
-      res = await fetch(details.endpoint, {
-        method: details.method,
-        headers: details.headers as Record<string, string>,
-        body: details.body ? new Uint8Array(details.body as Buffer) : undefined,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      res = await this.http.post(
+        details.endpoint,
+        details.headers as Record<string, string | number>,
+        details.body ? Buffer.from(details.body as Buffer) : Buffer.alloc(0),
+      );
     } catch (error) {
       return { kind: 'retry', reason: `webpush.network: ${(error as Error).name}` };
     }
-    await res.arrayBuffer().catch(() => undefined);
     if (res.status >= 200 && res.status < 300) return { kind: 'sent' };
     if (res.status === 404 || res.status === 410) return { kind: 'gone', reason: `webpush.${res.status}` };
     if (res.status === 429 || res.status >= 500)
       return {
         kind: 'retry',
         reason: `webpush.${res.status}`,
-        retryAfterMs: retryAfterMs(res.headers.get('retry-after')),
+        retryAfterMs: retryAfterMs(res.header('retry-after')),
       };
     return { kind: 'failed', reason: `webpush.${res.status}` };
   }
