@@ -28,10 +28,18 @@ export interface RouterConfig {
   timeBoundMaxTtlSeconds: number;
   /** Longest a message over the sender's rate is deferred before it is rejected instead (default 300 s). */
   maxRateDelaySeconds: number;
-  /** How often each instance looks for due timers (default 1000 ms). */
+  /**
+   * The longest an instance waits between looks for due timers (default 1000 ms): it also wakes
+   * at the next due time it knows of, so this only bounds the delay for timers set by others.
+   */
   timerPollIntervalMs: number;
-  /** Timers claimed per round (default 100). */
+  /** Timers claimed per round (default 100); a full round is followed by the next at once. */
   timerBatchSize: number;
+  /**
+   * Partitions the requests and the events consumer each handle at once, each partition still in
+   * order (default 4; `SMIS_ROUTER_CONSUMER_CONCURRENCY`).
+   */
+  consumerConcurrency: number;
   /** Delays of the consumers' retry topics (default 1 s, 10 s, 60 s). */
   retryDelaysMs: readonly number[];
 }
@@ -53,6 +61,7 @@ export const ROUTER_DEFAULTS = Object.freeze({
   maxRateDelaySeconds: 300,
   timerPollIntervalMs: 1000,
   timerBatchSize: 100,
+  consumerConcurrency: 4,
   retryDelaysMs: Object.freeze([1_000, 10_000, 60_000]),
   topics: Object.freeze({
     requests: TOPICS.requests,
@@ -91,6 +100,7 @@ export function validateRouterConfig(input: RouterConfigInput): RouterConfig {
     maxRateDelaySeconds: input.maxRateDelaySeconds ?? ROUTER_DEFAULTS.maxRateDelaySeconds,
     timerPollIntervalMs: input.timerPollIntervalMs ?? ROUTER_DEFAULTS.timerPollIntervalMs,
     timerBatchSize: input.timerBatchSize ?? ROUTER_DEFAULTS.timerBatchSize,
+    consumerConcurrency: input.consumerConcurrency ?? ROUTER_DEFAULTS.consumerConcurrency,
     retryDelaysMs: input.retryDelaysMs ?? ROUTER_DEFAULTS.retryDelaysMs,
   };
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl))
@@ -106,11 +116,18 @@ export function validateRouterConfig(input: RouterConfigInput): RouterConfig {
     ['maxClockSkewSeconds (SMIS_ROUTER_MAX_CLOCK_SKEW_SECONDS)', config.maxClockSkewSeconds],
     ['timeBoundMaxTtlSeconds (SMIS_ROUTER_TIME_BOUND_MAX_TTL_SECONDS)', config.timeBoundMaxTtlSeconds],
     ['timerPollIntervalMs (SMIS_ROUTER_TIMER_POLL_MS)', config.timerPollIntervalMs],
-    ['timerBatchSize', config.timerBatchSize],
   ];
   for (const [name, value] of positive) {
     if (!(Number.isFinite(value) && value > 0))
       problems.push(`${name} must be a positive number (got ${value})`);
+  }
+  const counts: Array<[string, number]> = [
+    ['timerBatchSize (SMIS_ROUTER_TIMER_BATCH_SIZE)', config.timerBatchSize],
+    ['consumerConcurrency (SMIS_ROUTER_CONSUMER_CONCURRENCY)', config.consumerConcurrency],
+  ];
+  for (const [name, value] of counts) {
+    if (!(Number.isInteger(value) && value > 0))
+      problems.push(`${name} must be a positive whole number (got ${value})`);
   }
   if (!(config.maxRateDelaySeconds >= 0)) problems.push('maxRateDelaySeconds must be ≥ 0');
   if (!config.retryDelaysMs.every((d) => Number.isFinite(d) && d >= 0))
@@ -137,5 +154,7 @@ export function loadRouterConfig(
     timeBoundMaxTtlSeconds: number('SMIS_ROUTER_TIME_BOUND_MAX_TTL_SECONDS'),
     maxRateDelaySeconds: number('SMIS_ROUTER_MAX_RATE_DELAY_SECONDS'),
     timerPollIntervalMs: number('SMIS_ROUTER_TIMER_POLL_MS'),
+    timerBatchSize: number('SMIS_ROUTER_TIMER_BATCH_SIZE'),
+    consumerConcurrency: number('SMIS_ROUTER_CONSUMER_CONCURRENCY'),
   });
 }

@@ -109,7 +109,9 @@ describe('router crash (child process killed mid-batch)', () => {
     await admin?.disconnect();
   });
 
-  it('loses no message and, after consumer-side dedupe, sends none twice', async () => {
+  // Two process starts, and the restart waits out the killed member's session (30 s) before the
+  // group rebalances: more than the default 60 s on a loaded machine.
+  it('loses no message and, after consumer-side dedupe, sends none twice', { timeout: 180_000 }, async () => {
     const factory = new RequestFactory(keyring, sender);
     const now = Date.now();
     const requests = Array.from({ length: count }, () => factory.build({ citizen: newCitizen(), now }));

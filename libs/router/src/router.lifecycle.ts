@@ -21,11 +21,15 @@ import { ApplyDeliveryEventUseCase } from './usecases/apply-delivery-event/apply
 import { ApplyPreferenceUseCase } from './usecases/apply-preference/apply-preference.usecase';
 import { FireTimersCommand } from './usecases/fire-timers/fire-timers.command';
 import { FireTimersUseCase } from './usecases/fire-timers/fire-timers.usecase';
+import { TimerAlarm } from './timers/timer-alarm';
+import { TimerScheduler } from './timers/timer-scheduler';
 
 /**
  * Start and stop of the router. Consumers (requests, events, preferences) are registered while
- * modules initialize and started by the messaging module; the outbox relay and the timer poller
- * start at bootstrap. Shutdown: consumers (each finishes its batch), poller, relay, database.
+ * modules initialize and started by the messaging module (requests and events with
+ * `consumerConcurrency` partitions at once); the outbox relay and the timer scheduler (wakes at
+ * the next due timer, at most `timerPollIntervalMs` apart) start at bootstrap. Shutdown:
+ * consumers (each finishes its batch), timer scheduler, relay, database.
  */
 @Injectable()
 export class RouterLifecycle
@@ -34,9 +38,8 @@ export class RouterLifecycle
   private readonly logger = new Logger('Router');
   private readonly consumers: MessageConsumer[] = [];
   private readonly relay: OutboxRelay;
-  private timer?: NodeJS.Timeout;
-  private polling?: Promise<void>;
-  private stopped = true;
+  private readonly timers: TimerScheduler;
+  private unlisten?: () => void;
 
   constructor(
     @Inject(ROUTER_CONFIG) private readonly config: RouterConfig,
@@ -50,8 +53,18 @@ export class RouterLifecycle
     private readonly rejectUnverified: RejectUnverifiedUseCase,
     private readonly applyEvent: ApplyDeliveryEventUseCase,
     private readonly applyPreference: ApplyPreferenceUseCase,
-    private readonly fireTimers: FireTimersUseCase,
+    fireTimers: FireTimersUseCase,
+    private readonly alarm: TimerAlarm,
   ) {
+    const clock = ports.clock ?? Date.now;
+    this.timers = new TimerScheduler({
+      fire: (now, limit) => fireTimers.execute(FireTimersCommand.create(now, limit)),
+      nextDueAt: () => fireTimers.nextDueAt(),
+      clock,
+      pollIntervalMs: config.timerPollIntervalMs,
+      batchSize: config.timerBatchSize,
+      onError: (error) => this.logger.warn(`Timer round failed; retrying: ${describeError(error)}`),
+    });
     this.relay = new OutboxRelay(outbox, {
       dataSource,
       producer,
@@ -63,12 +76,13 @@ export class RouterLifecycle
   }
 
   onModuleInit(): void {
-    const { topics, consumerGroupPrefix: prefix, retryDelaysMs } = this.config;
+    const { topics, consumerGroupPrefix: prefix, retryDelaysMs, consumerConcurrency } = this.config;
     this.consumers.push(
       this.registry.register({
         groupId: `${prefix}-requests`,
         topics: [topics.requests],
         retryDelaysMs,
+        partitionsConsumedConcurrently: consumerConcurrency,
         eachBatch: requestsHandler({
           codec: this.codec,
           ports: this.ports,
@@ -80,7 +94,8 @@ export class RouterLifecycle
         groupId: `${prefix}-events`,
         topics: [topics.events],
         retryDelaysMs,
-        eachMessage: eventsHandler({ codec: this.codec, apply: this.applyEvent }),
+        partitionsConsumedConcurrently: consumerConcurrency,
+        eachBatch: eventsHandler({ codec: this.codec, apply: this.applyEvent }),
       }),
       this.registry.register({
         groupId: `${prefix}-preferences`,
@@ -93,33 +108,8 @@ export class RouterLifecycle
 
   onApplicationBootstrap(): void {
     this.relay.start();
-    this.stopped = false;
-    this.schedule(0);
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.polling = this.pollTimers().finally(() => {
-        this.polling = undefined;
-        this.schedule(this.config.timerPollIntervalMs);
-      });
-    }, delayMs);
-  }
-
-  private async pollTimers(): Promise<void> {
-    try {
-      const clock = this.ports.clock ?? Date.now;
-      while (
-        !this.stopped &&
-        (await this.fireTimers.execute(FireTimersCommand.create(clock(), this.config.timerBatchSize))) ===
-          this.config.timerBatchSize
-      ) {
-        /* a full round: there may be more due */
-      }
-    } catch (error) {
-      this.logger.warn(`Timer round failed; retrying: ${describeError(error)}`);
-    }
+    this.unlisten = this.alarm.listen((dueAt) => this.timers.armed(dueAt));
+    this.timers.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -128,9 +118,8 @@ export class RouterLifecycle
         consumer.stop().catch((error: unknown) => this.logger.warn(`Consumer stop: ${describeError(error)}`)),
       ),
     );
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.polling;
+    this.unlisten?.();
+    await this.timers.stop();
     await this.relay.stop();
   }
 

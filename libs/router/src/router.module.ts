@@ -11,6 +11,7 @@ import { PlanExecutor } from './plan/plan-executor';
 import type { RouterPorts } from './ports';
 import { RouterLifecycle } from './router.lifecycle';
 import { RouterScorecardService } from './router.service';
+import { TimerAlarm } from './timers/timer-alarm';
 import {
   ROUTER_CODEC,
   ROUTER_CONFIG,
@@ -106,6 +107,7 @@ export class RouterModule {
         FireTimersUseCase,
         GetScorecardUseCase,
         RouterScorecardService,
+        TimerAlarm,
         RouterLifecycle,
       ],
       exports: [RouterScorecardService],

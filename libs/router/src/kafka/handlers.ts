@@ -6,6 +6,7 @@ import {
   describeError,
   NonRetriableError,
   RetriableError,
+  type BatchContext,
   type BatchHandler,
   type ConsumedRecord,
   type MessageHandler,
@@ -128,17 +129,113 @@ async function transcryptBatch(ports: RouterPorts, intakes: Intake[]): Promise<v
   }
 }
 
-/** smis.events.v1: plan progress from the channels. */
-export function eventsHandler(deps: { codec: AvroCodec; apply: ApplyDeliveryEventUseCase }): MessageHandler {
-  return async (record) => {
-    if (!record.value) throw new DecodeError('a delivery event cannot be a tombstone');
-    const event = await deps.codec.decode('DeliveryEvent', record.value);
-    try {
-      await deps.apply.execute(ApplyDeliveryEventCommand.create(event));
-    } catch (error) {
-      throw retriableIfTransient(error);
+/** Events applied in one transaction at most (a fetched batch can hold thousands). */
+export const EVENTS_PER_TRANSACTION = 200;
+
+interface DecodedEvent {
+  record: ConsumedRecord;
+  command: ApplyDeliveryEventCommand;
+}
+
+/**
+ * smis.events.v1: plan progress from the channels, a fetched batch at a time. The records are
+ * decoded in order and applied up to `EVENTS_PER_TRANSACTION` per transaction. A record that
+ * cannot be decoded ends the run before it (what precedes it is applied first) and is named in a
+ * `BatchRecordError`, so it alone is dead-lettered and the consumer hands over the rest. When a
+ * transaction fails, its events are applied again one per transaction, so that only the event
+ * that fails on its own is retried or dead-lettered and the ones before it are kept.
+ */
+export function eventsHandler(deps: {
+  codec: AvroCodec;
+  apply: Pick<ApplyDeliveryEventUseCase, 'execute' | 'executeBatch'>;
+  eventsPerTransaction?: number;
+}): BatchHandler {
+  const perTransaction = deps.eventsPerTransaction ?? EVENTS_PER_TRANSACTION;
+  return async (records, context) => {
+    let start = 0;
+    while (start < records.length) {
+      if (start > 0) await heartbeatBefore(records[start], context);
+      const chunk: DecodedEvent[] = [];
+      let undecodable: { record: ConsumedRecord; error: unknown } | undefined;
+      for (let i = start; i < records.length && chunk.length < perTransaction; i++) {
+        const record = records[i];
+        try {
+          chunk.push({ record, command: await decodeEvent(deps.codec, record) });
+        } catch (error) {
+          undecodable = { record, error };
+          break;
+        }
+      }
+      if (chunk.length > 0) await applyEvents(deps.apply, chunk);
+      if (undecodable) {
+        logger.warn(
+          `Event ${coordinates(undecodable.record)} cannot be applied: ${describeError(undecodable.error)}`,
+        );
+        throw new BatchRecordError(coordinatesOf(undecodable.record), undecodable.error);
+      }
+      start += chunk.length;
     }
   };
+}
+
+async function decodeEvent(codec: AvroCodec, record: ConsumedRecord): Promise<ApplyDeliveryEventCommand> {
+  if (!record.value) throw new DecodeError('a delivery event cannot be a tombstone');
+  const event = await codec.decode('DeliveryEvent', record.value);
+  try {
+    return ApplyDeliveryEventCommand.create(event);
+  } catch (error) {
+    throw new NonRetriableError(describeError(error), { cause: error });
+  }
+}
+
+async function applyEvents(
+  apply: Pick<ApplyDeliveryEventUseCase, 'execute' | 'executeBatch'>,
+  chunk: readonly DecodedEvent[],
+): Promise<void> {
+  try {
+    await apply.executeBatch(chunk.map((c) => c.command));
+    return;
+  } catch (error) {
+    if (chunk.length === 1) throw recordFailure(chunk[0].record, error);
+    logger.warn(
+      `A transaction of ${chunk.length} events from ${coordinates(chunk[0].record)} failed; applying them one at a time: ${describeError(error)}`,
+    );
+  }
+  for (const { record, command } of chunk) {
+    try {
+      await apply.execute(command);
+    } catch (error) {
+      throw recordFailure(record, error);
+    }
+  }
+}
+
+function recordFailure(record: ConsumedRecord, error: unknown): BatchRecordError {
+  const classified = retriableIfTransient(error);
+  logger.warn(
+    `Event ${coordinates(record)} failed${classified !== error ? ' (will be retried)' : ''}: ${describeError(error)}`,
+  );
+  return new BatchRecordError(coordinatesOf(record), classified);
+}
+
+/** Between transactions: out of the group, the rest (from `next`) is left to the new owner. */
+async function heartbeatBefore(next: ConsumedRecord, context: BatchContext): Promise<void> {
+  try {
+    await context.heartbeat();
+  } catch (error) {
+    // @smis/messaging's MembershipLostError (not exported): the batch processor recognizes it as the cause.
+    if ((error as Error | undefined)?.name === 'MembershipLostError')
+      throw new BatchRecordError(coordinatesOf(next), error);
+    logger.warn(`Heartbeat failed: ${describeError(error)}`);
+  }
+}
+
+function coordinatesOf(record: ConsumedRecord): { topic: string; partition: number; offset: string } {
+  return { topic: record.topic, partition: record.partition, offset: record.offset };
+}
+
+function coordinates(record: ConsumedRecord): string {
+  return `${record.topic}[${record.partition}]@${record.offset}`;
 }
 
 /** smis.preferences.v1 (compacted): citizens' preferences. */

@@ -78,6 +78,7 @@ export class PlanExecutor {
        ON CONFLICT ("message_id", "kind") DO UPDATE SET "due_at" = EXCLUDED."due_at", "attempt" = EXCLUDED."attempt"`,
       [messageId, kind, dueAt, attempt],
     );
+    tx.timers.push(dueAt);
   }
 
   async clearTimer(tx: RouterTx, messageId: string, kind: TimerKind): Promise<void> {

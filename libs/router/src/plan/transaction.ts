@@ -10,6 +10,8 @@ export interface RouterTx {
   readonly entries: OutboxEntry[];
   /** The events added, for metrics once the transaction has committed. */
   readonly events: DeliveryEvent[];
+  /** Due times of the timers set, to wake this process's timer poller once committed. */
+  readonly timers: number[];
 }
 
 export interface EventFields {

@@ -29,6 +29,7 @@ import {
   ROUTER_OUTBOX,
   ROUTER_PORTS,
 } from '../../tokens';
+import { TimerAlarm } from '../../timers/timer-alarm';
 import { AcceptRequestCommand, type AcceptOutcome } from './accept-request.command';
 
 const CHANNEL_DOMAIN: Record<'APP' | 'SMS' | 'EMAIL', PseudonymDomain> = {
@@ -62,18 +63,21 @@ export class AcceptRequestUseCase {
     @Inject(ROUTER_DECRYPTOR) private readonly decryptor: DomainDecryptor,
     private readonly plan: PlanExecutor,
     private readonly metrics: RouterMetrics,
+    private readonly alarm: TimerAlarm,
   ) {}
 
   async execute(command: AcceptRequestCommand): Promise<AcceptOutcome> {
     const now = (this.ports.clock ?? Date.now)();
     const events: DeliveryEvent[] = [];
+    const timers: number[] = [];
     const outcome = await this.dataSource.transaction(async (manager) => {
-      const tx: RouterTx = { manager, now, entries: [], events };
+      const tx: RouterTx = { manager, now, entries: [], events, timers };
       const result = await this.decide(tx, command);
       await this.outbox.add(manager, tx.entries);
       return result;
     });
     this.outbox.notify();
+    this.alarm.armed(timers);
     this.metrics.observe(events);
     return outcome;
   }

@@ -42,7 +42,7 @@ export class RejectUnverifiedUseCase {
     const now = (this.ports.clock ?? Date.now)();
     const events: DeliveryEvent[] = [];
     await this.dataSource.transaction(async (manager) => {
-      const tx: RouterTx = { manager, now, entries: [], events };
+      const tx: RouterTx = { manager, now, entries: [], events, timers: [] };
       await addEvent(
         tx,
         this.codec,

@@ -2,11 +2,12 @@ import type { DeliveryEvent } from '@smis/contracts';
 import { RouterMetrics } from '../../metrics';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Outbox } from '@smis/persistence';
-import type { DataSource } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import { MessageRecord } from '../../entities';
 import { PlanExecutor } from '../../plan/plan-executor';
 import { tableOf, type RouterTx } from '../../plan/transaction';
 import type { RouterPorts } from '../../ports';
+import { TimerAlarm } from '../../timers/timer-alarm';
 import { ROUTER_DATA_SOURCE, ROUTER_OUTBOX, ROUTER_PORTS } from '../../tokens';
 import { ApplyDeliveryEventCommand } from './apply-delivery-event.command';
 
@@ -16,6 +17,11 @@ export type EventEffect = 'ignored' | 'duplicate' | 'confirmed' | 'fallback' | '
  * Moves a plan on a channel's event, once per eventId: a confirmation by the app (DELIVERED,
  * READ) ends the plan, so no SMS ever follows it; a FAILED of the channel trying now falls back
  * to the next one; EXPIRED ends the plan. Stale events (another plan, an older attempt) change nothing.
+ *
+ * Events come in batches (`executeBatch`): one transaction applies them all in order. It first
+ * locks the messages concerned in message-id order (so transactions of concurrently consumed
+ * partitions, and of retry topics, cannot deadlock), then records the event ids, then applies
+ * each event to its message as the previous ones left it, and writes the outbox once.
  */
 @Injectable()
 export class ApplyDeliveryEventUseCase {
@@ -25,37 +31,69 @@ export class ApplyDeliveryEventUseCase {
     @Inject(ROUTER_OUTBOX) private readonly outbox: Outbox,
     private readonly plan: PlanExecutor,
     private readonly metrics: RouterMetrics,
+    private readonly alarm: TimerAlarm,
   ) {}
 
   async execute(command: ApplyDeliveryEventCommand): Promise<EventEffect> {
-    if (!command.relevant) return 'ignored';
+    const [effect] = await this.executeBatch([command]);
+    return effect;
+  }
+
+  /** Applies the events in order, in one transaction; returns each one's effect (same order). */
+  async executeBatch(commands: readonly ApplyDeliveryEventCommand[]): Promise<EventEffect[]> {
+    const effects: EventEffect[] = commands.map(() => 'ignored');
+    const relevant = commands.map((command, index) => ({ command, index })).filter((c) => c.command.relevant);
+    if (relevant.length === 0) return effects;
     const now = (this.ports.clock ?? Date.now)();
     const events: DeliveryEvent[] = [];
-    const effect = await this.dataSource.transaction(async (manager) => {
-      const tx: RouterTx = { manager, now, entries: [], events };
-      const first = await manager.query(
-        `INSERT INTO ${tableOf(manager, 'processed_event')} ("event_id", "processed_at") VALUES ($1, $2)
-         ON CONFLICT DO NOTHING RETURNING "event_id"`,
-        [command.event.eventId, now],
+    const timers: number[] = [];
+    await this.dataSource.transaction(async (manager) => {
+      const tx: RouterTx = { manager, now, entries: [], events, timers };
+      const messageIds = [...new Set(relevant.map((c) => c.command.event.messageId.toLowerCase()))].sort();
+      // Row locks in a deterministic order, before anything else this transaction writes.
+      await manager.query(
+        `SELECT "message_id" FROM ${tableOf(manager, 'message')}
+         WHERE "message_id" = ANY($1::uuid[]) ORDER BY "message_id" FOR UPDATE`,
+        [messageIds],
       );
-      if (first.length === 0) return 'duplicate' as const;
-      const m = await manager.findOne(MessageRecord, {
-        where: { messageId: command.event.messageId },
-        lock: { mode: 'pessimistic_write' },
-      });
-      if (!m || (command.event.planId !== null && command.event.planId !== m.planId))
-        return 'ignored' as const;
-      const result = await this.apply(tx, m, command);
-      if (result !== 'ignored') {
-        m.updatedAt = now;
-        await manager.save(MessageRecord, m);
+      const eventIds = [...new Set(relevant.map((c) => c.command.event.eventId.toLowerCase()))].sort();
+      const inserted = (await manager.query(
+        `INSERT INTO ${tableOf(manager, 'processed_event')} ("event_id", "processed_at")
+         SELECT id, $2 FROM unnest($1::uuid[]) AS id ORDER BY id
+         ON CONFLICT DO NOTHING RETURNING "event_id"`,
+        [eventIds, now],
+      )) as { event_id: string }[];
+      const fresh = new Set(inserted.map((r) => r.event_id.toLowerCase()));
+      const messages = new Map(
+        (await manager.findBy(MessageRecord, { messageId: In(messageIds) })).map((m) => [
+          m.messageId.toLowerCase(),
+          m,
+        ]),
+      );
+      const changed = new Set<MessageRecord>();
+      for (const { command, index } of relevant) {
+        const e = command.event;
+        // Once per event id, also within the batch.
+        if (!fresh.delete(e.eventId.toLowerCase())) {
+          effects[index] = 'duplicate';
+          continue;
+        }
+        const m = messages.get(e.messageId.toLowerCase());
+        if (!m || (e.planId !== null && e.planId !== m.planId)) continue;
+        const result = await this.apply(tx, m, command);
+        effects[index] = result;
+        if (result !== 'ignored') {
+          m.updatedAt = now;
+          changed.add(m);
+        }
       }
+      if (changed.size > 0) await manager.save(MessageRecord, [...changed]);
       await this.outbox.add(manager, tx.entries);
-      return result;
     });
     this.outbox.notify();
+    this.alarm.armed(timers);
     this.metrics.observe(events);
-    return effect;
+    return effects;
   }
 
   private async apply(
