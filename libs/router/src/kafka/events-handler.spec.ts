@@ -1,5 +1,11 @@
 import { createAvroCodec, type DeliveryEvent } from '@smis/contracts';
-import { BatchRecordError, isRetriable, type BatchContext, type ConsumedRecord } from '@smis/messaging';
+import {
+  BatchRecordError,
+  isRetriable,
+  MembershipLostError,
+  type BatchContext,
+  type ConsumedRecord,
+} from '@smis/messaging';
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ApplyDeliveryEventCommand } from '../usecases/apply-delivery-event/apply-delivery-event.command';
@@ -150,7 +156,7 @@ describe('eventsHandler (batches of delivery events)', () => {
   it('out of the group between transactions: the rest is left to the new owner', async () => {
     const events = Array.from({ length: 4 }, () => deliveryEvent());
     const records = await Promise.all(events.map(record));
-    const lost = Object.assign(new Error('rebalance'), { name: 'MembershipLostError' });
+    const lost = new MembershipLostError('rebalance');
     let beats = 0;
     const error = await failureOf(
       eventsHandler({ codec, apply, eventsPerTransaction: 2 })(records, {

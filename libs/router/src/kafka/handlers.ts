@@ -4,6 +4,7 @@ import {
   BatchRecordError,
   DecodeError,
   describeError,
+  MembershipLostError,
   NonRetriableError,
   RetriableError,
   type BatchContext,
@@ -223,9 +224,8 @@ async function heartbeatBefore(next: ConsumedRecord, context: BatchContext): Pro
   try {
     await context.heartbeat();
   } catch (error) {
-    // @smis/messaging's MembershipLostError (not exported): the batch processor recognizes it as the cause.
-    if ((error as Error | undefined)?.name === 'MembershipLostError')
-      throw new BatchRecordError(coordinatesOf(next), error);
+    // The batch processor recognizes a lost membership as the cause and leaves the rest alone.
+    if (error instanceof MembershipLostError) throw new BatchRecordError(coordinatesOf(next), error);
     logger.warn(`Heartbeat failed: ${describeError(error)}`);
   }
 }
