@@ -5,6 +5,7 @@ import {
   DecodeError,
   describeError,
   isProgrammerError,
+  MembershipLostError,
   MessagingError,
   RetriableError,
   type BatchHandler,
@@ -59,8 +60,7 @@ export function deliveryEventsHandler(
           await context.heartbeat();
         } catch (error) {
           // Out of the group: what was recorded stays, the rest goes to the partition's new owner.
-          if ((error as Error).name === 'MembershipLostError')
-            throw new BatchRecordError(where(records[next]), error);
+          if (error instanceof MembershipLostError) throw new BatchRecordError(where(records[next]), error);
           logger.warn(`Heartbeat failed mid-batch (${describeError(error)}); going on`);
         }
       }
