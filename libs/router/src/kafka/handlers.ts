@@ -17,7 +17,7 @@ import type { Sender } from '@smis/senders';
 import { REASONS } from '../domain/reasons';
 import { polymorphicFromWire } from '../domain/wire';
 import type { RouterPorts } from '../ports';
-import { AcceptRequestCommand } from '../usecases/accept-requests/accept-request.command';
+import { AcceptRequestCommand, type AcceptOutcome } from '../usecases/accept-requests/accept-request.command';
 import { domainsFor, type AcceptRequestUseCase } from '../usecases/accept-requests/accept-request.usecase';
 import type { RejectUnverifiedUseCase } from '../usecases/accept-requests/reject-unverified.usecase';
 import { verifyRequest } from '../usecases/accept-requests/verify-request';
@@ -28,6 +28,9 @@ import type { ApplyPreferenceUseCase } from '../usecases/apply-preference/apply-
 import { retriableIfTransient } from './errors';
 
 const logger = new Logger('Router');
+
+/** Requests decided in one transaction at most (a fetched batch can hold thousands). */
+export const REQUESTS_PER_TRANSACTION = 200;
 
 interface Intake {
   record: ConsumedRecord;
@@ -45,9 +48,12 @@ interface Intake {
 export function requestsHandler(deps: {
   codec: AvroCodec;
   ports: RouterPorts;
-  accept: AcceptRequestUseCase;
+  accept: Pick<AcceptRequestUseCase, 'executeBatch'>;
   rejectUnverified: RejectUnverifiedUseCase;
+  /** Requests decided in one transaction at most. */
+  requestsPerTransaction?: number;
 }): BatchHandler {
+  const perTransaction = deps.requestsPerTransaction ?? REQUESTS_PER_TRANSACTION;
   return async (records, context) => {
     const intakes: Intake[] = [];
     for (const record of records) {
@@ -71,41 +77,89 @@ export function requestsHandler(deps: {
       intakes.filter((i) => i.sender),
     );
 
-    for (const intake of intakes) {
-      const { record } = intake;
-      try {
-        if (intake.refusal) {
-          await deps.rejectUnverified.execute({
-            messageId: intake.request?.messageId ?? record.key,
-            senderId: intake.refusal.senderId,
-            reason: intake.refusal.reason,
-          });
-          logger.warn(
-            `Request ${record.topic}[${record.partition}]@${record.offset} refused: ${intake.refusal.reason}`,
-          );
-          throw intake.refusal.decodeError
-            ? new DecodeError(`${intake.refusal.reason}: ${describeError(intake.refusal.decodeError)}`)
-            : new NonRetriableError(`${intake.refusal.reason}: the request was not accepted as the sender's`);
-        }
-        const request = intake.request as MessageRequest;
-        const outcome = await deps.accept.execute(
-          AcceptRequestCommand.create(request, intake.sender as Sender, intake.recipients),
-        );
-        if (outcome.deadLetter) {
-          throw new NonRetriableError(`${outcome.deadLetter}: message ${request.messageId} was rejected`);
-        }
-        await context.heartbeat();
-      } catch (error) {
-        const classified = retriableIfTransient(error);
-        if (classified !== error)
-          logger.warn(`Request ${record.offset} will be retried: ${describeError(error)}`);
-        throw new BatchRecordError(
-          { topic: record.topic, partition: record.partition, offset: record.offset },
-          classified,
-        );
+    let next = 0;
+    while (next < intakes.length) {
+      if (next > 0) await heartbeatBefore(intakes[next].record, context);
+      const intake = intakes[next];
+      if (intake.refusal) {
+        await refuse(deps, intake);
+        return; // refuse() throws; the records after this one are handed in again
       }
+      const run: Intake[] = [];
+      for (let i = next; i < intakes.length && !intakes[i].refusal && run.length < perTransaction; i++) {
+        run.push(intakes[i]);
+      }
+      next += await decideRun(deps.accept, run);
     }
   };
+}
+
+/** A request refused before any policy: REJECTED with the reason, and the record dead-lettered. */
+async function refuse(deps: { rejectUnverified: RejectUnverifiedUseCase }, intake: Intake): Promise<never> {
+  const { record } = intake;
+  const refusal = intake.refusal as NonNullable<Intake['refusal']>;
+  try {
+    await deps.rejectUnverified.execute({
+      messageId: intake.request?.messageId ?? record.key,
+      senderId: refusal.senderId,
+      reason: refusal.reason,
+    });
+  } catch (error) {
+    throw recordFailure(record, error);
+  }
+  logger.warn(`Request ${coordinates(record)} refused: ${refusal.reason}`);
+  throw new BatchRecordError(
+    coordinatesOf(record),
+    refusal.decodeError
+      ? new DecodeError(`${refusal.reason}: ${describeError(refusal.decodeError)}`)
+      : new NonRetriableError(`${refusal.reason}: the request was not accepted as the sender's`),
+  );
+}
+
+/**
+ * Decides a run of authenticated requests in one transaction and returns how many it decided.
+ * When the transaction fails, decides them one per transaction, so that only the request that
+ * fails on its own is retried or dead-lettered. A decision that dead-letters its record (expired,
+ * future-dated) ends the run there.
+ */
+async function decideRun(
+  accept: Pick<AcceptRequestUseCase, 'executeBatch'>,
+  run: readonly Intake[],
+): Promise<number> {
+  const commands = run.map((i) =>
+    AcceptRequestCommand.create(i.request as MessageRequest, i.sender as Sender, i.recipients),
+  );
+  let outcomes: AcceptOutcome[] | undefined;
+  try {
+    outcomes = await accept.executeBatch(commands);
+  } catch (error) {
+    if (run.length === 1) throw recordFailure(run[0].record, error);
+    logger.warn(
+      `A transaction of ${run.length} requests from ${coordinates(run[0].record)} failed; deciding them one at a time: ${describeError(error)}`,
+    );
+  }
+  if (outcomes) {
+    const last = outcomes[outcomes.length - 1];
+    if (last?.deadLetter) throw deadLettered(run[outcomes.length - 1], last.deadLetter);
+    return outcomes.length;
+  }
+  for (const [index, intake] of run.entries()) {
+    let outcome: AcceptOutcome;
+    try {
+      [outcome] = await accept.executeBatch([commands[index]]);
+    } catch (error) {
+      throw recordFailure(intake.record, error);
+    }
+    if (outcome.deadLetter) throw deadLettered(intake, outcome.deadLetter);
+  }
+  return run.length;
+}
+
+function deadLettered(intake: Intake, reason: string): BatchRecordError {
+  return new BatchRecordError(
+    coordinatesOf(intake.record),
+    new NonRetriableError(`${reason}: message ${(intake.request as MessageRequest).messageId} was rejected`),
+  );
 }
 
 async function transcryptBatch(ports: RouterPorts, intakes: Intake[]): Promise<void> {

@@ -4,7 +4,7 @@ import type { RouterConfig } from '../config';
 import { REASONS } from '../domain/reasons';
 import { MessageRecord, type Outcome, type TimerKind } from '../entities';
 import { ROUTER_CODEC, ROUTER_CONFIG } from '../tokens';
-import { addEvent, tableOf, type EventFields, type RouterTx } from './transaction';
+import { addEvent, tableOf, type EventFields, type RouterTx, type TimerWrite } from './transaction';
 
 /**
  * Moves a message's delivery plan forward inside the caller's transaction (the message row is
@@ -61,6 +61,7 @@ export class PlanExecutor {
     m.appRecipient = null;
     m.smsRecipient = null;
     m.emailRecipient = null;
+    if (tx.timerWrites) dropBuffered(tx.timerWrites, (t) => t.messageId === m.messageId);
     await tx.manager.query(`DELETE FROM ${tableOf(tx.manager, 'timer')} WHERE "message_id" = $1`, [
       m.messageId,
     ]);
@@ -73,6 +74,12 @@ export class PlanExecutor {
     dueAt: number,
     attempt = 0,
   ): Promise<void> {
+    if (tx.timerWrites) {
+      dropBuffered(tx.timerWrites, (t) => t.messageId === messageId && t.kind === kind);
+      tx.timerWrites.push({ messageId, kind, dueAt, attempt });
+      tx.timers.push(dueAt);
+      return;
+    }
     await tx.manager.query(
       `INSERT INTO ${tableOf(tx.manager, 'timer')} ("message_id", "kind", "due_at", "attempt") VALUES ($1, $2, $3, $4)
        ON CONFLICT ("message_id", "kind") DO UPDATE SET "due_at" = EXCLUDED."due_at", "attempt" = EXCLUDED."attempt"`,
@@ -81,7 +88,26 @@ export class PlanExecutor {
     tx.timers.push(dueAt);
   }
 
+  /** Writes the timers a batched transaction collected (`tx.timerWrites`), in one statement. */
+  async flushTimers(tx: RouterTx): Promise<void> {
+    const writes = tx.timerWrites;
+    if (!writes || writes.length === 0) return;
+    await tx.manager.query(
+      `INSERT INTO ${tableOf(tx.manager, 'timer')} ("message_id", "kind", "due_at", "attempt")
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::int[])
+       ON CONFLICT ("message_id", "kind") DO UPDATE SET "due_at" = EXCLUDED."due_at", "attempt" = EXCLUDED."attempt"`,
+      [
+        writes.map((t) => t.messageId),
+        writes.map((t) => t.kind),
+        writes.map((t) => t.dueAt),
+        writes.map((t) => t.attempt),
+      ],
+    );
+    writes.length = 0;
+  }
+
   async clearTimer(tx: RouterTx, messageId: string, kind: TimerKind): Promise<void> {
+    if (tx.timerWrites) dropBuffered(tx.timerWrites, (t) => t.messageId === messageId && t.kind === kind);
     await tx.manager.query(
       `DELETE FROM ${tableOf(tx.manager, 'timer')} WHERE "message_id" = $1 AND "kind" = $2`,
       [messageId, kind],
@@ -172,4 +198,9 @@ export class PlanExecutor {
         throw new Error(`message ${m.messageId}: channel ${channel} cannot be routed`);
     }
   }
+}
+
+/** Removes buffered timer writes that a later step of the same transaction replaced or cleared. */
+function dropBuffered(writes: TimerWrite[], match: (t: TimerWrite) => boolean): void {
+  for (let i = writes.length - 1; i >= 0; i--) if (match(writes[i])) writes.splice(i, 1);
 }

@@ -12,6 +12,19 @@ export interface RouterTx {
   readonly events: DeliveryEvent[];
   /** Due times of the timers set, to wake this process's timer poller once committed. */
   readonly timers: number[];
+  /**
+   * When present, timers are collected here and written in one statement by
+   * `PlanExecutor.flushTimers` before the transaction commits (batched decisions).
+   */
+  readonly timerWrites?: TimerWrite[];
+}
+
+/** A timer to upsert at the end of a batched transaction. */
+export interface TimerWrite {
+  messageId: string;
+  kind: 'fallback' | 'release';
+  dueAt: number;
+  attempt: number;
 }
 
 export interface EventFields {

@@ -5,7 +5,7 @@ import type { AvroCodec, Channel, MessageRequest } from '@smis/contracts';
 import type { Outbox } from '@smis/persistence';
 import type { DomainDecryptor, PseudonymDomain } from '@smis/pseudonym';
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import type { RouterConfig } from '../../config';
 import { brusselsDay, quietHoursEnd } from '../../domain/brussels-time';
 import {
@@ -47,10 +47,39 @@ export function domainsFor(request: MessageRequest): PseudonymDomain[] {
   return domains;
 }
 
+/** A request of a batch that passed the checks needing no database, on its way to the counters. */
+interface Candidate {
+  command: AcceptRequestCommand;
+  row: MessageRecord;
+  local: string;
+  index: number;
+}
+
+/** What the batch knows of a (sender, citizen) pair's live messages: for caps and duplicate content. */
+interface LiveMessage {
+  category: string;
+  contentDigest: Buffer;
+  receivedAt: number;
+}
+
+/** A sender's rate state and day count, locked for the batch's transaction. */
+interface SenderBudget {
+  tat: number;
+  count: number;
+  changed: boolean;
+}
+
+const LIVE = `"decision" IN ('ACCEPTED', 'DEFERRED')`;
+const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
+
 /**
- * Applies the code of conduct to one authenticated request and, when it may go, starts its
- * delivery plan, in one transaction with the records it causes (outbox). Idempotent by
- * messageId; a second live request with the same (senderId, idempotencyKey) is not delivered.
+ * Applies the code of conduct to authenticated requests and, for those that may go, starts their
+ * delivery plans, in one transaction with the records they cause (outbox). The requests of a
+ * batch are decided in order, exactly as one after another: each sees the counters (caps,
+ * duplicates, idempotency keys, rate, quota) as left by the ones before it. Set-based: a fixed
+ * number of statements per batch (one query per check, multi-row writes), not per request.
+ * Idempotent by messageId; a second live request with the same (senderId, idempotencyKey) is
+ * not delivered.
  */
 @Injectable()
 export class AcceptRequestUseCase {
@@ -67,59 +96,218 @@ export class AcceptRequestUseCase {
   ) {}
 
   async execute(command: AcceptRequestCommand): Promise<AcceptOutcome> {
+    const [outcome] = await this.executeBatch([command]);
+    return outcome;
+  }
+
+  /**
+   * Decides `commands` in order in one transaction. Stops after the first request whose record
+   * must also be dead-lettered (future-dated, expired): the outcomes returned are those of
+   * `commands.slice(0, outcomes.length)`, and the caller hands the rest in again.
+   */
+  async executeBatch(commands: readonly AcceptRequestCommand[]): Promise<AcceptOutcome[]> {
+    if (commands.length === 0) return [];
     const now = (this.ports.clock ?? Date.now)();
     const events: DeliveryEvent[] = [];
     const timers: number[] = [];
-    const outcome = await this.dataSource.transaction(async (manager) => {
-      const tx: RouterTx = { manager, now, entries: [], events, timers };
-      const result = await this.decide(tx, command);
+    const outcomes = await this.dataSource.transaction(async (manager) => {
+      const tx: RouterTx = { manager, now, entries: [], events, timers, timerWrites: [] };
+      const result = await this.decideBatch(tx, commands);
+      await this.plan.flushTimers(tx);
       await this.outbox.add(manager, tx.entries);
       return result;
     });
     this.outbox.notify();
     this.alarm.armed(timers);
     this.metrics.observe(events);
-    return outcome;
+    return outcomes;
   }
 
-  private async decide(tx: RouterTx, command: AcceptRequestCommand): Promise<AcceptOutcome> {
-    const { request, sender } = command;
+  private async decideBatch(
+    tx: RouterTx,
+    commands: readonly AcceptRequestCommand[],
+  ): Promise<AcceptOutcome[]> {
     const { manager, now } = tx;
-    const policy = sender.policy;
-    const existing = await manager.query(
-      `SELECT 1 FROM ${tableOf(manager, 'message')} WHERE "message_id" = $1`,
-      [request.messageId],
+    const message = tableOf(manager, 'message');
+    const known = new Set(
+      (
+        (await manager.query(`SELECT "message_id" FROM ${message} WHERE "message_id" = ANY($1::uuid[])`, [
+          commands.map((c) => c.request.messageId),
+        ])) as { message_id: string }[]
+      ).map((r) => r.message_id),
     );
-    if (existing.length > 0) return { kind: 'already-known' };
 
-    const row = this.newRow(request, now, effectiveFallbackWindowSeconds(request, policy));
-
-    // Time checks first: a stale or future-dated request is also a dead letter.
-    if (request.createdAt > now + this.config.maxClockSkewSeconds * 1000) {
-      return this.reject(tx, row, REASONS.futureDated, true);
+    // The checks that need no counters; a dead letter ends the batch after it.
+    const outcomes: AcceptOutcome[] = [];
+    const rows: MessageRecord[] = [];
+    const candidates: Candidate[] = [];
+    for (const command of commands) {
+      const { request, sender } = command;
+      const index = outcomes.length;
+      outcomes.push({ kind: 'already-known' });
+      if (known.has(request.messageId)) continue;
+      known.add(request.messageId);
+      const row = this.newRow(request, now, effectiveFallbackWindowSeconds(request, sender.policy));
+      rows.push(row);
+      // Time checks first: a stale or future-dated request is also a dead letter.
+      if (request.createdAt > now + this.config.maxClockSkewSeconds * 1000) {
+        outcomes[index] = await this.reject(tx, row, REASONS.futureDated, true);
+        break;
+      }
+      if (request.expiresAt <= now) {
+        outcomes[index] = await this.reject(tx, row, REASONS.expired, true);
+        break;
+      }
+      const local = this.localPseudonym(command);
+      if (!local) {
+        outcomes[index] = await this.reject(tx, row, REASONS.invalidRecipient, false);
+        continue;
+      }
+      row.recipient = local;
+      candidates.push({ command, row, local, index });
     }
-    if (request.expiresAt <= now) return this.reject(tx, row, REASONS.expired, true);
 
-    const local = this.localPseudonym(command);
-    if (!local) return this.reject(tx, row, REASONS.invalidRecipient, false);
-    row.recipient = local;
+    if (candidates.length > 0) {
+      const state = await this.loadCounters(tx, candidates);
+      for (const candidate of candidates) {
+        outcomes[candidate.index] = await this.decideCandidate(tx, candidate, state);
+      }
+      await this.saveBudgets(tx, state.budgets);
+    }
+    if (rows.length > 0) await manager.insert(MessageRecord, rows);
+    return outcomes;
+  }
 
-    // One decision at a time per (sender, citizen): caps and duplicates count what came before.
-    await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
-      `smis-router:${request.senderId}:${local}`,
-    ]);
+  /**
+   * Locks what the batch's decisions depend on and reads it: one decision at a time per
+   * (sender, citizen) (advisory locks, taken in a fixed order), the live idempotency keys, the
+   * citizens' preferences, their live messages within the longest window a check looks back,
+   * and each sender's rate and day count (the sender's rate row is locked until commit).
+   */
+  private async loadCounters(tx: RouterTx, candidates: readonly Candidate[]) {
+    const { manager, now } = tx;
+    const message = tableOf(manager, 'message');
+    const lockKeys = [
+      ...new Set(candidates.map((c) => `smis-router:${c.command.request.senderId}:${c.local}`)),
+    ];
+    await manager.query(
+      `SELECT count(pg_advisory_xact_lock(h))::int AS locked
+       FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k ORDER BY h) AS keys`,
+      [lockKeys],
+    );
 
-    const live = (await manager.query(
-      `SELECT "message_id" FROM ${tableOf(manager, 'message')}
-       WHERE "sender_id" = $1 AND "idempotency_key" = $2 AND "decision" IN ('ACCEPTED', 'DEFERRED') LIMIT 1`,
-      [request.senderId, request.idempotencyKey],
-    )) as { message_id: string }[];
-    if (live.length > 0) {
-      row.duplicateOf = live[0].message_id;
+    const keyPairs = [
+      ...new Map(
+        candidates.map((c) => {
+          const { senderId, idempotencyKey } = c.command.request;
+          return [pairKey(senderId, idempotencyKey), [senderId, idempotencyKey]] as const;
+        }),
+      ).values(),
+    ];
+    const liveKeys = new Map<string, string>();
+    for (const r of (await manager.query(
+      `SELECT m."sender_id", m."idempotency_key", m."message_id"
+       FROM unnest($1::text[], $2::text[]) AS k("sender_id", "idempotency_key")
+       JOIN ${message} AS m ON m."sender_id" = k."sender_id" AND m."idempotency_key" = k."idempotency_key"
+       WHERE m.${LIVE}`,
+      [keyPairs.map((k) => k[0]), keyPairs.map((k) => k[1])],
+    )) as { sender_id: string; idempotency_key: string; message_id: string }[]) {
+      liveKeys.set(pairKey(r.sender_id, r.idempotency_key), r.message_id);
+    }
+
+    const preferences = new Map<string, CitizenPreferences>();
+    const locals = [...new Set(candidates.map((c) => c.local))];
+    for (const found of await manager.find(PreferenceRecord, { where: { recipient: In(locals) } })) {
+      preferences.set(found.recipient, {
+        channelOrder: found.channelOrder,
+        mutedSenders: found.mutedSenders,
+        mutedCategories: found.mutedCategories,
+      });
+    }
+
+    // Per (sender, citizen), the earliest instant any of its checks looks back to.
+    const since = new Map<string, { senderId: string; recipient: string; since: number }>();
+    for (const { command, local } of candidates) {
+      const policy = command.sender.policy;
+      const lookBack = Math.max(
+        policy.duplicateWindowMinutes * 60_000,
+        ...policy.citizenCaps
+          .filter((cap) => cap.category === command.request.category)
+          .map((cap) => cap.periodHours * 3_600_000),
+      );
+      const key = pairKey(command.request.senderId, local);
+      const from = now - lookBack;
+      const entry = since.get(key);
+      if (!entry || from < entry.since)
+        since.set(key, { senderId: command.request.senderId, recipient: local, since: from });
+    }
+    const pairs = [...since.values()];
+    const live = new Map<string, LiveMessage[]>();
+    for (const r of (await manager.query(
+      `SELECT m."sender_id", m."recipient", m."category", m."content_digest", m."received_at"
+       FROM unnest($1::text[], $2::text[], $3::bigint[]) AS p("sender_id", "recipient", "since")
+       JOIN ${message} AS m ON m."sender_id" = p."sender_id" AND m."recipient" = p."recipient"
+         AND m."received_at" > p."since"
+       WHERE m.${LIVE}`,
+      [pairs.map((p) => p.senderId), pairs.map((p) => p.recipient), pairs.map((p) => Math.floor(p.since))],
+    )) as {
+      sender_id: string;
+      recipient: string;
+      category: string;
+      content_digest: Buffer;
+      received_at: string;
+    }[]) {
+      const key = pairKey(r.sender_id, r.recipient);
+      const list = live.get(key) ?? [];
+      list.push({ category: r.category, contentDigest: r.content_digest, receivedAt: Number(r.received_at) });
+      live.set(key, list);
+    }
+
+    const senderIds = [...new Set(candidates.map((c) => c.command.request.senderId))].sort();
+    await manager.query(
+      `INSERT INTO ${tableOf(manager, 'sender_rate')} ("sender_id", "tat")
+       SELECT s, $2 FROM unnest($1::text[]) AS s ON CONFLICT DO NOTHING`,
+      [senderIds, now],
+    );
+    const rates = (await manager.query(
+      `SELECT "sender_id", "tat" FROM ${tableOf(manager, 'sender_rate')}
+       WHERE "sender_id" = ANY($1::text[]) ORDER BY "sender_id" FOR UPDATE`,
+      [senderIds],
+    )) as { sender_id: string; tat: string | number }[];
+    const days = (await manager.query(
+      `SELECT "sender_id", "count" FROM ${tableOf(manager, 'sender_day')}
+       WHERE "sender_id" = ANY($1::text[]) AND "day" = $2`,
+      [senderIds, brusselsDay(now)],
+    )) as { sender_id: string; count: number }[];
+    const budgets = new Map<string, SenderBudget>();
+    for (const r of rates) {
+      budgets.set(r.sender_id, {
+        tat: Number(r.tat),
+        count: Number(days.find((d) => d.sender_id === r.sender_id)?.count ?? 0),
+        changed: false,
+      });
+    }
+    return { liveKeys, preferences, live, budgets };
+  }
+
+  /** One request's decision against the batch's counters, which it then updates. */
+  private async decideCandidate(
+    tx: RouterTx,
+    { command, row, local }: Candidate,
+    state: Awaited<ReturnType<AcceptRequestUseCase['loadCounters']>>,
+  ): Promise<AcceptOutcome> {
+    const { request, sender } = command;
+    const { now } = tx;
+    const policy = sender.policy;
+
+    const keyOf = pairKey(request.senderId, request.idempotencyKey);
+    const first = state.liveKeys.get(keyOf);
+    if (first) {
+      row.duplicateOf = first;
       return this.reject(tx, row, REASONS.duplicateIdempotencyKey, false, 'DUPLICATE');
     }
 
-    const preferences = await this.preferencesOf(tx, local);
+    const preferences = state.preferences.get(local);
     row.channels = planChannels(request, preferences);
     if (row.channels.length === 0) return this.reject(tx, row, REASONS.noChannel, false);
 
@@ -131,55 +319,40 @@ export class AcceptRequestUseCase {
     });
     if (violation) return this.reject(tx, row, violation, false);
 
+    const citizenKey = pairKey(request.senderId, local);
+    const history = state.live.get(citizenKey) ?? [];
     for (const cap of policy.citizenCaps.filter((c) => c.category === request.category)) {
-      const [{ count }] = (await manager.query(
-        `SELECT count(*)::int AS count FROM ${tableOf(manager, 'message')}
-         WHERE "sender_id" = $1 AND "recipient" = $2 AND "category" = $3
-           AND "decision" IN ('ACCEPTED', 'DEFERRED') AND "received_at" > $4`,
-        [request.senderId, local, request.category, now - cap.periodHours * 3_600_000],
-      )) as { count: number }[];
+      const from = now - cap.periodHours * 3_600_000;
+      const count = history.filter((m) => m.category === request.category && m.receivedAt > from).length;
       if (count >= cap.max) return this.reject(tx, row, REASONS.citizenCap, false);
     }
-
-    const [{ count: duplicates }] = (await manager.query(
-      `SELECT count(*)::int AS count FROM ${tableOf(manager, 'message')}
-       WHERE "sender_id" = $1 AND "recipient" = $2 AND "content_digest" = $3
-         AND "decision" IN ('ACCEPTED', 'DEFERRED') AND "received_at" > $4`,
-      [request.senderId, local, request.contentDigest, now - policy.duplicateWindowMinutes * 60_000],
-    )) as { count: number }[];
-    if (duplicates > 0) return this.reject(tx, row, REASONS.duplicateContent, false);
+    const duplicateFrom = now - policy.duplicateWindowMinutes * 60_000;
+    if (history.some((m) => m.receivedAt > duplicateFrom && m.contentDigest.equals(request.contentDigest))) {
+      return this.reject(tx, row, REASONS.duplicateContent, false);
+    }
 
     // Rate (may defer), then the daily quota (counts the message), then the rate state.
-    await manager.query(
-      `INSERT INTO ${tableOf(manager, 'sender_rate')} ("sender_id", "tat") VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-      [request.senderId, now],
-    );
-    const [{ tat }] = (await manager.query(
-      `SELECT "tat" FROM ${tableOf(manager, 'sender_rate')} WHERE "sender_id" = $1 FOR UPDATE`,
-      [request.senderId],
-    )) as { tat: string }[];
-    const rate = rateDecision(Number(tat), now, policy.ratePerSecond);
+    const budget = state.budgets.get(request.senderId);
+    if (!budget) throw new Error(`sender ${request.senderId}: rate state was not loaded`);
+    const rate = rateDecision(budget.tat, now, policy.ratePerSecond);
     if (rate.allowAt - now > this.config.maxRateDelaySeconds * 1000) {
       return this.reject(tx, row, REASONS.rate, false);
     }
-    const counted = await manager.query(
-      `INSERT INTO ${tableOf(manager, 'sender_day')} ("sender_id", "day", "count") VALUES ($1, $2, 1)
-       ON CONFLICT ("sender_id", "day") DO UPDATE SET "count" = ${tableOf(manager, 'sender_day')}."count" + 1
-       WHERE ${tableOf(manager, 'sender_day')}."count" < $3
-       RETURNING "count"`,
-      [request.senderId, brusselsDay(now), policy.dailyQuota],
-    );
-    if (counted.length === 0) return this.reject(tx, row, REASONS.dailyQuota, false);
-    await manager.query(`UPDATE ${tableOf(manager, 'sender_rate')} SET "tat" = $2 WHERE "sender_id" = $1`, [
-      request.senderId,
-      rate.nextTat,
-    ]);
+    if (budget.count >= policy.dailyQuota) return this.reject(tx, row, REASONS.dailyQuota, false);
+    budget.count += 1;
+    budget.tat = rate.nextTat;
+    budget.changed = true;
 
     if (!this.attachChannelRecipients(row, command))
       return this.reject(tx, row, REASONS.invalidRecipient, false);
     row.envelope = request.envelope;
     row.smsPayload = request.smsFallback;
     row.emailPayload = request.emailFallback;
+
+    // From here on the message is live: later requests of the batch count it.
+    state.liveKeys.set(keyOf, row.messageId);
+    history.push({ category: request.category, contentDigest: request.contentDigest, receivedAt: now });
+    state.live.set(citizenKey, history);
 
     const quietEnd =
       request.priority === 'URGENT' ? undefined : quietHoursEnd(rate.allowAt, policy.quietHours);
@@ -189,7 +362,6 @@ export class AcceptRequestUseCase {
       row.decision = 'DEFERRED';
       row.reason = reason;
       row.state = 'DEFERRED';
-      await manager.insert(MessageRecord, row);
       await this.plan.setTimer(tx, row.messageId, 'release', releaseAt);
       await this.plan.event(tx, row, 'DEFERRED', { reason });
       return { kind: 'deferred', reason };
@@ -198,8 +370,26 @@ export class AcceptRequestUseCase {
     row.decision = 'ACCEPTED';
     await this.plan.event(tx, row, 'ACCEPTED');
     await this.plan.start(tx, row);
-    await manager.insert(MessageRecord, row);
     return { kind: 'accepted' };
+  }
+
+  /** Writes back the rate state and day count of the senders whose messages were counted. */
+  private async saveBudgets(tx: RouterTx, budgets: ReadonlyMap<string, SenderBudget>): Promise<void> {
+    const changed = [...budgets].filter(([, b]) => b.changed);
+    if (changed.length === 0) return;
+    const { manager, now } = tx;
+    await manager.query(
+      `UPDATE ${tableOf(manager, 'sender_rate')} AS r SET "tat" = u."tat"
+       FROM unnest($1::text[], $2::float8[]) AS u("sender_id", "tat") WHERE r."sender_id" = u."sender_id"`,
+      [changed.map(([id]) => id), changed.map(([, b]) => b.tat)],
+    );
+    const day = tableOf(manager, 'sender_day');
+    await manager.query(
+      `INSERT INTO ${day} ("sender_id", "day", "count")
+       SELECT s, $3, c FROM unnest($1::text[], $2::int[]) AS u(s, c)
+       ON CONFLICT ("sender_id", "day") DO UPDATE SET "count" = EXCLUDED."count"`,
+      [changed.map(([id]) => id), changed.map(([, b]) => b.count), brusselsDay(now)],
+    );
   }
 
   private localPseudonym(command: AcceptRequestCommand): string | undefined {
@@ -224,17 +414,6 @@ export class AcceptRequestUseCase {
     return true;
   }
 
-  private async preferencesOf(tx: RouterTx, local: string): Promise<CitizenPreferences | undefined> {
-    const found = await tx.manager.findOne(PreferenceRecord, { where: { recipient: local } });
-    return found
-      ? {
-          channelOrder: found.channelOrder,
-          mutedSenders: found.mutedSenders,
-          mutedCategories: found.mutedCategories,
-        }
-      : undefined;
-  }
-
   private async reject(
     tx: RouterTx,
     row: MessageRecord,
@@ -246,7 +425,6 @@ export class AcceptRequestUseCase {
     row.reason = reason;
     row.state = 'REJECTED';
     row.channels = [];
-    await tx.manager.insert(MessageRecord, row);
     await addEvent(tx, this.codec, this.config.topics.events, row, 'REJECTED', {
       reason,
       planId: row.planId,
