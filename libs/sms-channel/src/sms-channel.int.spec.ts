@@ -519,6 +519,12 @@ describe('SMS channel (real broker, PostgreSQL and provider simulators)', () => 
     );
     await app.close();
     hooks.afterProviderAccepted = undefined;
+    const reference = taken.clientReference as string;
+    expect(reference).toBeTruthy();
+    const attemptsOf = (sim: HttpSmsGatewaySimulator) =>
+      sim.submissionAttempts.filter((a) => a.clientReference === reference || a.text === text);
+    expect(attemptsOf(primary)).toEqual([expect.objectContaining({ outcome: 'accepted' })]);
+    expect(primary.lookups.filter((l) => l.clientReference === reference)).toEqual([]);
 
     // A fresh instance: it settles the interrupted submission at start-up by asking the provider.
     app = await startApp(config({ reconcile: { intervalMs: 3_600_000, staleAfterMs: 0 } }));
@@ -526,10 +532,21 @@ describe('SMS channel (real broker, PostgreSQL and provider simulators)', () => 
     expect(await sms.submissionState(j.messageId)).toEqual([
       expect.objectContaining({ state: 'submitted', providerId: 'primary' }),
     ]);
+    // The recovery path of ADR 0701: lookups by client reference (at start-up, and again if the
+    // redelivered job raced it) that found the message, and no second submission (a resubmission
+    // would be answered 409 and pass for a success otherwise).
+    const lookups = primary.lookups.filter((l) => l.clientReference === reference);
+    expect(lookups.length).toBeGreaterThan(0);
+    expect(lookups.filter((l) => !l.found)).toEqual([]);
+    expect(primary.duplicateSubmissions().filter((a) => a.clientReference === reference)).toEqual([]);
+    expect(attemptsOf(primary)).toEqual([
+      expect.objectContaining({ outcome: 'accepted', providerMessageId: taken.providerMessageId }),
+    ]);
     expect(await primary.sendReport(taken.providerMessageId as string, 'DELIVERED')).toBe(204);
     await waitForStatus(j.messageId, 'DELIVERED');
     expect(primary.received.filter((r) => r.text === text)).toHaveLength(1);
-    expect(backup.received.filter((r) => r.text === text)).toHaveLength(0);
+    expect(attemptsOf(primary)).toHaveLength(1);
+    expect(attemptsOf(backup)).toEqual([]);
   });
 
   it('keeps phone numbers and texts out of the logs and stores the numbers encrypted', async () => {

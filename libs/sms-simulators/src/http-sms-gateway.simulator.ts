@@ -23,6 +23,9 @@ import {
  *   "UNDELIVERABLE" | "EXPIRED", errorCode, doneAt }`.
  * - Simulator controls (no auth, local use only): `GET /_simulator/messages[?to=]`,
  *   `POST /_simulator/behaviour` (a partial ProviderBehaviour), `POST /_simulator/reset`.
+ *
+ * Tests see every authenticated submission in `submissionAttempts` (a resubmission answered 409
+ * included, which `received` leaves out) and every lookup in `lookups`.
  */
 export interface HttpSmsGatewaySimulatorOptions {
   /** Port to listen on (default 0: a free one). */
@@ -45,6 +48,27 @@ export interface DeliveryReportBody {
   doneAt: string;
 }
 
+/** One authenticated, well-formed `POST /v1/sms`, whatever became of it. */
+export interface SubmissionAttempt {
+  clientReference?: string;
+  to: string;
+  text: string;
+  /**
+   * As in `received`, or `duplicate`: the client reference was already taken, answered 409 with
+   * the original message id and not sent again (`providerMessageId` is the original's).
+   */
+  outcome: ReceivedSms['outcome'] | 'duplicate';
+  providerMessageId?: string;
+  at: number;
+}
+
+/** One authenticated `GET /v1/sms?clientReference=`. */
+export interface ReferenceLookup {
+  clientReference: string;
+  found: boolean;
+  at: number;
+}
+
 export interface HttpSmsGatewaySimulator {
   readonly url: string;
   readonly port: number;
@@ -54,6 +78,12 @@ export interface HttpSmsGatewaySimulator {
   readonly received: readonly ReceivedSms[];
   /** Accepted submissions only. */
   accepted(): ReceivedSms[];
+  /** Every submission attempt in arrival order, resubmissions of a taken reference included. */
+  readonly submissionAttempts: readonly SubmissionAttempt[];
+  /** The attempts refused with 409 because their client reference was already taken. */
+  duplicateSubmissions(): SubmissionAttempt[];
+  /** Lookups by client reference, in arrival order. */
+  readonly lookups: readonly ReferenceLookup[];
   configure(behaviour: Partial<ProviderBehaviour>): void;
   readonly behaviour: Readonly<ProviderBehaviour>;
   /** Changes where reports go (e.g. once the channel's HTTP server has its port). */
@@ -105,6 +135,8 @@ export async function startHttpSmsGatewaySimulator(
   let callbackToken = options.callbackToken;
   let behaviour: ProviderBehaviour = { ...DEFAULT_BEHAVIOUR, ...options.behaviour };
   const received: ReceivedSms[] = [];
+  const submissionAttempts: SubmissionAttempt[] = [];
+  const lookups: ReferenceLookup[] = [];
   const reportFailures: string[] = [];
   const byReference = new Map<string, ReceivedSms>();
   const reportUrls = new Map<string, string | undefined>();
@@ -172,8 +204,19 @@ export async function startHttpSmsGatewaySimulator(
     const current = behaviour;
     await delay(current.submitDelayMs);
     const previous = reference ? byReference.get(reference) : undefined;
-    if (previous)
-      return json(res, 409, { error: 'duplicate-reference', messageId: previous.providerMessageId });
+    if (previous) {
+      submissionAttempts.push({
+        clientReference: reference,
+        to,
+        text,
+        outcome: 'duplicate',
+        providerMessageId: previous.providerMessageId,
+        at: Date.now(),
+      });
+      json(res, 409, { error: 'duplicate-reference', messageId: previous.providerMessageId });
+      changes.notify();
+      return;
+    }
     const outcome = current.mode === 'accept' ? 'accepted' : current.mode === 'fail' ? 'failed' : 'rejected';
     const sms: ReceivedSms = {
       providerMessageId: outcome === 'accepted' ? randomUUID() : undefined,
@@ -186,6 +229,14 @@ export async function startHttpSmsGatewaySimulator(
       receivedAt: Date.now(),
     };
     received.push(sms);
+    submissionAttempts.push({
+      clientReference: reference,
+      to,
+      text,
+      outcome,
+      providerMessageId: sms.providerMessageId,
+      at: sms.receivedAt,
+    });
     if (outcome === 'accepted') {
       if (reference) byReference.set(reference, sms);
       reportUrls.set(
@@ -207,7 +258,9 @@ export async function startHttpSmsGatewaySimulator(
     if (req.method === 'POST' && url.pathname === '/v1/sms') return submit(req, res);
     if (req.method === 'GET' && url.pathname === '/v1/sms') {
       if (req.headers.authorization !== expectedAuth) return json(res, 401, { error: 'unauthorized' });
-      const found = byReference.get(url.searchParams.get('clientReference') ?? '');
+      const clientReference = url.searchParams.get('clientReference') ?? '';
+      const found = byReference.get(clientReference);
+      lookups.push({ clientReference, found: found !== undefined, at: Date.now() });
       return found
         ? json(res, 200, { messageId: found.providerMessageId, status: 'ACCEPTED' })
         : json(res, 404, { error: 'not-found' });
@@ -250,6 +303,9 @@ export async function startHttpSmsGatewaySimulator(
     received,
     reportFailures,
     accepted: () => received.filter((r) => r.outcome === 'accepted'),
+    submissionAttempts,
+    duplicateSubmissions: () => submissionAttempts.filter((a) => a.outcome === 'duplicate'),
+    lookups,
     get behaviour() {
       return behaviour;
     },
@@ -273,6 +329,8 @@ export async function startHttpSmsGatewaySimulator(
     },
     reset() {
       received.length = 0;
+      submissionAttempts.length = 0;
+      lookups.length = 0;
       byReference.clear();
       reportUrls.clear();
       reportFailures.length = 0;

@@ -7,6 +7,8 @@ export {
   type DeliveryReportBody,
   type HttpSmsGatewaySimulator,
   type HttpSmsGatewaySimulatorOptions,
+  type ReferenceLookup,
+  type SubmissionAttempt,
 } from './http-sms-gateway.simulator';
 export {
   startSmppSmscSimulator,

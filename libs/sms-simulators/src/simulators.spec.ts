@@ -37,6 +37,17 @@ describe('HTTP SMS gateway simulator', () => {
       await fetch(`${sim.url}/_simulator/messages?to=%2B32470000001`)
     ).json()) as unknown[];
     expect(listed).toEqual([expect.objectContaining({ text: 'code 1', outcome: 'accepted' })]);
+    // The 409 sent nothing again, but the attempt is on record, as are both lookups.
+    expect(sim.received.filter((r) => r.clientReference === 'r-1')).toHaveLength(1);
+    expect(sim.submissionAttempts.filter((a) => a.clientReference === 'r-1')).toEqual([
+      expect.objectContaining({ outcome: 'accepted', providerMessageId: messageId }),
+      expect.objectContaining({ outcome: 'duplicate', providerMessageId: messageId, text: 'code 1' }),
+    ]);
+    expect(sim.duplicateSubmissions()).toEqual([expect.objectContaining({ clientReference: 'r-1' })]);
+    expect(sim.lookups).toEqual([
+      expect.objectContaining({ clientReference: 'r-1', found: true }),
+      expect.objectContaining({ clientReference: 'nope', found: false }),
+    ]);
   });
 
   it('fails and rejects on demand', async () => {
@@ -49,7 +60,10 @@ describe('HTTP SMS gateway simulator', () => {
       (await submit({ from: 'SMIS', to: '+32470000002', text: 'x', clientReference: 'r-3' })).status,
     ).toBe(400);
     expect(sim.received.slice(-2).map((r) => r.outcome)).toEqual(['failed', 'rejected']);
+    expect(sim.submissionAttempts.slice(-2).map((a) => a.outcome)).toEqual(['failed', 'rejected']);
     sim.configure({ mode: 'accept' });
+    sim.reset();
+    expect([sim.received, sim.submissionAttempts, sim.lookups]).toEqual([[], [], []]);
   });
 });
 

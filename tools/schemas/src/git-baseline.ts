@@ -43,6 +43,66 @@ export function readGitBaseline(root: string, ref: string): BaselineResult {
   return { baseline: { ref, files } };
 }
 
+/** The revision to compare with in CI, and why that one. */
+export type PreviousRevision =
+  | { readonly ref: string; readonly why: string }
+  | { readonly unavailable: string };
+
+/**
+ * The schemas' previous version, for CI on a clean clone (where `HEAD` is the very commit under
+ * test, so comparing with it proves nothing): the merge-base of HEAD with `upstream` when that
+ * is an earlier commit (a branch), else HEAD's first parent (`HEAD~1`: main before the tip
+ * commit, or before the merge). Unavailable, with the reason, in a shallow clone that lacks the
+ * parent, in a repository whose HEAD is its first commit, and without git. Read-only git only.
+ */
+export function previousRevision(root: string, upstream = 'origin/main'): PreviousRevision {
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', root, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
+  let head: string;
+  try {
+    head = git('rev-parse', '--verify', '--quiet', 'HEAD^{commit}');
+  } catch (error) {
+    const stderr = (error as { stderr?: unknown }).stderr;
+    const reason = typeof stderr === 'string' && stderr.trim() ? firstLine(error) : 'nothing committed yet';
+    return { unavailable: `no commit at HEAD here (${reason})` };
+  }
+  let upstreamNote = `no ${upstream} here`;
+  try {
+    git('rev-parse', '--verify', '--quiet', `${upstream}^{commit}`);
+    try {
+      const base = git('merge-base', 'HEAD', upstream);
+      if (base && base !== head) {
+        return { ref: git('rev-parse', '--short=12', base), why: `the merge-base of HEAD with ${upstream}` };
+      }
+      upstreamNote = `HEAD is on ${upstream}`;
+    } catch {
+      upstreamNote = `HEAD has no common history with ${upstream} here`;
+    }
+  } catch {
+    // No upstream (a local repository, a clone of one branch under another name): HEAD~1 it is.
+  }
+  try {
+    git('rev-parse', '--verify', '--quiet', 'HEAD~1^{commit}');
+    return { ref: 'HEAD~1', why: `HEAD's parent (${upstreamNote})` };
+  } catch {
+    // Below: why there is no parent.
+  }
+  let shallow = false;
+  try {
+    shallow = git('rev-parse', '--is-shallow-repository') === 'true';
+  } catch {
+    // An old git: treat as complete.
+  }
+  return {
+    unavailable: shallow
+      ? `shallow clone without HEAD's parent (${upstreamNote}): fetch more history (git fetch --deepen=1) to compare with the previous schemas`
+      : `HEAD is the repository's first commit (${upstreamNote}): no previous schemas to compare with`,
+  };
+}
+
 function firstLine(error: unknown): string {
   const stderr = (error as { stderr?: unknown }).stderr;
   const text = typeof stderr === 'string' && stderr.trim() ? stderr : (error as Error).message;

@@ -19,6 +19,19 @@ const parsedKeys = kernelKeys(
   keys.domainKeys.map((k) => parseDomainKeyConfig(k)),
 );
 
+/**
+ * CI (.ci/run installs the compiler and libsodium, and exports SMIS_REQUIRE_NATIVE_PSEUDONYM=1;
+ * `CI` set alone counts too) demands the native kernel: its tests fail where it does not build.
+ * Elsewhere they are reported as skipped, with the reason, never passed without running.
+ * SMIS_REQUIRE_NATIVE_PSEUDONYM=0 lifts the demand.
+ */
+function nativeRequired(): boolean {
+  const demanded = process.env['SMIS_REQUIRE_NATIVE_PSEUDONYM']?.trim();
+  if (demanded) return demanded !== '0' && demanded.toLowerCase() !== 'false';
+  const ci = process.env['CI']?.trim().toLowerCase();
+  return !!ci && ci !== '0' && ci !== 'false';
+}
+
 /** What the native build needs, checked independently of native.ts. */
 function prerequisites(): { ok: boolean; missing: string[] } {
   const missing: string[] = [];
@@ -67,7 +80,14 @@ describe('native transcryption backend (libsodium addon)', () => {
     const needs = prerequisites();
     const built = buildNativeAddon({ cacheDir });
     const backend = pseudonymBackend();
-    if (needs.ok) {
+    if (nativeRequired()) {
+      // Required: fail with what is missing and why the build did not succeed.
+      expect({ missing: needs.missing, built, backend }).toEqual({
+        missing: [],
+        built: { addonPath: expect.any(String) },
+        backend: expect.objectContaining({ name: 'native-libsodium' }),
+      });
+    } else if (needs.ok) {
       expect(built).toHaveProperty('addonPath');
       expect(backend.name).toBe('native-libsodium');
     } else {
@@ -77,11 +97,19 @@ describe('native transcryption backend (libsodium addon)', () => {
     }
   });
 
-  it('gives exactly the bytes of the libpep kernel, valid and malformed inputs alike', () => {
+  it('gives exactly the bytes of the libpep kernel, valid and malformed inputs alike', (context) => {
     const native = loadNativeRistretto();
     if (!native) {
-      expect(pseudonymBackend().reason).toBeTruthy();
-      return;
+      const reason = pseudonymBackend().reason;
+      expect(reason).toBeTruthy();
+      if (nativeRequired()) {
+        expect.fail(
+          `the native kernel is required here (CI / SMIS_REQUIRE_NATIVE_PSEUDONYM) but unavailable: ${reason}`,
+        );
+      }
+      const note = `native kernel unavailable, nothing compared: ${reason}`;
+      console.warn(`[pseudonym] skipped: ${note}`);
+      context.skip(note);
     }
     const reference = createKernel(pep, parsedKeys);
     const fast = createKernel(pep, parsedKeys, native);
