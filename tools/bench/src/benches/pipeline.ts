@@ -37,6 +37,8 @@ interface InFlight {
   resolve?: () => void;
 }
 
+/** A closed-loop lane gives up on a message not DELIVERED by then (and counts it). */
+const LANE_TIMEOUT_MS = 30_000;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 export const bench: Bench = {
@@ -126,6 +128,7 @@ export const bench: Bench = {
       const client = sender;
 
       let sendErrors = 0;
+      let undelivered = 0;
       let lastSendError = '';
       let next = 0;
       const sendOne = async (waitDelivered: boolean): Promise<void> => {
@@ -150,7 +153,17 @@ export const bench: Bench = {
           lastSendError = (error as Error).message;
           return;
         }
-        await deliveredPromise;
+        // A message not DELIVERED within the bound frees its lane (counted, reported).
+        if (deliveredPromise) {
+          const delivered = await Promise.race([
+            deliveredPromise.then(() => true),
+            new Promise<boolean>((resolve) => setTimeout(() => resolve(false), LANE_TIMEOUT_MS).unref()),
+          ]);
+          if (!delivered) {
+            inFlight.delete(messageId);
+            undelivered++;
+          }
+        }
       };
 
       /** Closed loop: `lanes` messages outstanding until DELIVERED; rates per window. */
@@ -190,7 +203,8 @@ export const bench: Bench = {
       const closedPush = percentiles(pushLatencies);
       log(
         `closed loop: ${formatRate(closed.overall)} DELIVERED/s, windows ${closed.windows.map(formatRate).join(' ')}; ` +
-          `cores ${closedCpu.cores} (broker ${closedCpu.otherCores ?? '?'}); latency p50 ${closedLatency.p50} p99 ${closedLatency.p99} ms`,
+          `cores ${closedCpu.cores} (broker ${closedCpu.otherCores ?? '?'}); latency p50 ${closedLatency.p50} p99 ${closedLatency.p99} ms; ` +
+          `acks ${tap.acks} (${tap.ackErrors} failed attempts, last: ${tap.lastAckError ?? 'none'}), ${undelivered} not DELIVERED within 30 s`,
       );
 
       log(`latency: open loop at ${rate}/s for ${latencyS} s`);
@@ -261,7 +275,8 @@ export const bench: Bench = {
         },
         sendErrors,
         lastSendError: lastSendError || undefined,
-        acks: { acks: tap.acks, errors: tap.ackErrors, last: tap.lastAckError },
+        acks: { acks: tap.acks, errors: tap.ackErrors, failures: tap.ackFailures, last: tap.lastAckError },
+        undeliveredWithin30s: undelivered,
         statusCounts: { ...tracker.counts },
       };
 

@@ -147,11 +147,16 @@ function postEmpty(agent: http.Agent, url: string, headers: Record<string, strin
   });
 }
 
+const ACK_ATTEMPTS = 4;
+
 export interface PushTap {
   /** Pushes accepted by the emulator. */
   readonly pushes: number;
   readonly acks: number;
+  /** Acknowledgement attempts that failed (each is retried, up to ACK_ATTEMPTS). */
   readonly ackErrors: number;
+  /** Messages whose acknowledgement failed every attempt. */
+  readonly ackFailures: number;
   readonly lastAckError?: string;
   stop(): void;
 }
@@ -166,7 +171,14 @@ export function tapPushes(
   acknowledging: ReadonlyMap<string, SyntheticDevice>,
   onPush?: (messageId: string, push: ReceivedPush) => void,
 ): PushTap {
-  const state = { pushes: 0, acks: 0, ackErrors: 0, lastAckError: undefined as string | undefined };
+  const state = {
+    pushes: 0,
+    acks: 0,
+    ackErrors: 0,
+    ackRetries: 0,
+    ackFailures: 0,
+    lastAckError: undefined as string | undefined,
+  };
   let stopped = false;
   const ackAgent = new http.Agent({ keepAlive: true, maxSockets: 128 });
   const original = fcm.record.bind(fcm);
@@ -182,18 +194,28 @@ export function tapPushes(
     const path = `/v1/app/messages/${messageId}/delivered`;
     // node:http with kept-alive connections: fetch costs ~1 ms of CPU per request here, and the
     // synthetic devices share the process with the platform being measured.
-    postEmpty(ackAgent, `${platformUrl}${path}`, device.sign('POST', path))
-      .then((status) => {
-        if (status === 204) state.acks++;
-        else {
-          state.ackErrors++;
-          state.lastAckError = `HTTP ${status}`;
+    // A device retries its acknowledgement as the app does (a fresh signature each time).
+    const acknowledge = async (): Promise<void> => {
+      let last = '';
+      for (let attempt = 0; attempt < ACK_ATTEMPTS && !stopped; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+        try {
+          const status = await postEmpty(ackAgent, `${platformUrl}${path}`, device.sign('POST', path));
+          if (status === 204) {
+            state.acks++;
+            if (attempt > 0) state.ackRetries += attempt;
+            return;
+          }
+          last = `HTTP ${status}`;
+        } catch (error) {
+          last = (error as Error).message;
         }
-      })
-      .catch((error: Error) => {
         state.ackErrors++;
-        state.lastAckError = error.message;
-      });
+        state.lastAckError = last;
+      }
+      state.ackFailures++;
+    };
+    void acknowledge();
   };
   return {
     get pushes() {
@@ -204,6 +226,9 @@ export function tapPushes(
     },
     get ackErrors() {
       return state.ackErrors;
+    },
+    get ackFailures() {
+      return state.ackFailures;
     },
     get lastAckError() {
       return state.lastAckError;
