@@ -11,6 +11,9 @@ export default defineConfig({
     alias: {
       '@smis/crypto': resolve(root, 'libs/crypto/src/browser.ts'),
       '@smis/message-content': resolve(root, 'libs/message-content/src/index.ts'),
+      // Ionic's React wrappers bind `onIon*` events through @lit/react, whose Node build (picked
+      // by the "node" export condition) never attaches listeners: use the browser build.
+      '@lit/react': resolve(root, 'node_modules/@lit/react/index.js'),
     },
   },
   test: {
@@ -19,6 +22,8 @@ export default defineConfig({
     include: ['src/**/*.spec.ts', 'src/**/*.spec.tsx', 'dev/**/*.spec.ts'],
     testTimeout: 20_000,
     pool: 'forks',
+    // Processed by Vite so that the alias above reaches their import of @lit/react.
+    server: { deps: { inline: ['@ionic/react', '@stencil/react-output-target'] } },
     reporters: ['default'],
   },
 });

@@ -3,6 +3,7 @@ export const UI_LANGUAGES = ['nl', 'fr', 'de', 'en'] as const;
 export type UiLanguage = (typeof UI_LANGUAGES)[number];
 
 const en = {
+  syncFailed: 'The inbox could not be refreshed. Check your connection and try again.',
   appTitle: 'Government messages',
   welcome: 'Receive messages from public services securely on this device.',
   phoneLabel: 'Mobile phone number',
@@ -56,6 +57,7 @@ export type MessageKey = keyof typeof en;
 type Dictionary = Record<MessageKey, string>;
 
 const nl: Dictionary = {
+  syncFailed: 'De inbox kon niet worden vernieuwd. Controleer je verbinding en probeer opnieuw.',
   ...en,
   appTitle: 'Berichten van de overheid',
   welcome: 'Ontvang berichten van overheidsdiensten veilig op dit toestel.',
@@ -92,6 +94,7 @@ const nl: Dictionary = {
 };
 
 const fr: Dictionary = {
+  syncFailed: 'La boîte de réception n’a pas pu être actualisée. Vérifiez votre connexion et réessayez.',
   ...en,
   appTitle: 'Messages des autorités',
   welcome: 'Recevez en toute sécurité les messages des services publics sur cet appareil.',
@@ -120,6 +123,8 @@ const fr: Dictionary = {
 };
 
 const de: Dictionary = {
+  syncFailed:
+    'Der Posteingang konnte nicht aktualisiert werden. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
   ...en,
   appTitle: 'Nachrichten der Behörden',
   welcome: 'Empfangen Sie Nachrichten öffentlicher Dienste sicher auf diesem Gerät.',

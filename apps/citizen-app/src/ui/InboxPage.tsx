@@ -13,6 +13,7 @@ import {
   IonTitle,
   IonToolbar,
 } from '@ionic/react';
+import { useState } from 'react';
 import { senderName } from '../services/content-view';
 import { pickText } from '@smis/message-content';
 import { useApp } from './context';
@@ -20,6 +21,13 @@ import { NotificationBanner } from './NotificationBanner';
 
 export function InboxPage() {
   const { t, inbox, sync, syncing, directory, lang, live, navigate } = useApp();
+  const [syncFailed, setSyncFailed] = useState(false);
+  /** A refresh the citizen asked for: a failure is said, not swallowed. */
+  const refresh = (): Promise<void> =>
+    sync().then(
+      () => setSyncFailed(false),
+      () => setSyncFailed(true),
+    );
   const newestFirst = [...inbox].reverse();
   return (
     <IonPage>
@@ -27,7 +35,7 @@ export function InboxPage() {
         <IonToolbar>
           <IonTitle>{t('inbox')}</IonTitle>
           <IonButtons slot="end">
-            <IonButton onClick={() => void sync()} disabled={syncing} data-testid="refresh">
+            <IonButton onClick={() => void refresh()} disabled={syncing} data-testid="refresh">
               {t('refresh')}
             </IonButton>
             <IonButton onClick={() => navigate('/settings')} data-testid="open-settings">
@@ -37,11 +45,16 @@ export function InboxPage() {
         </IonToolbar>
       </IonHeader>
       <IonContent>
-        <IonRefresher slot="fixed" onIonRefresh={(e) => void sync().finally(() => e.detail.complete())}>
+        <IonRefresher slot="fixed" onIonRefresh={(e) => void refresh().finally(() => e.detail.complete())}>
           <IonRefresherContent />
         </IonRefresher>
         <main>
           <NotificationBanner />
+          {syncFailed && (
+            <p className="ion-padding smis-error" role="alert" data-testid="sync-failed">
+              {t('syncFailed')}
+            </p>
+          )}
           <p
             className="smis-live"
             role="status"
