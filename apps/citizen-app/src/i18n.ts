@@ -57,8 +57,8 @@ export type MessageKey = keyof typeof en;
 type Dictionary = Record<MessageKey, string>;
 
 const nl: Dictionary = {
-  syncFailed: 'De inbox kon niet worden vernieuwd. Controleer je verbinding en probeer opnieuw.',
   ...en,
+  syncFailed: 'De inbox kon niet worden vernieuwd. Controleer je verbinding en probeer opnieuw.',
   appTitle: 'Berichten van de overheid',
   welcome: 'Ontvang berichten van overheidsdiensten veilig op dit toestel.',
   phoneLabel: 'Gsm-nummer',
@@ -94,8 +94,8 @@ const nl: Dictionary = {
 };
 
 const fr: Dictionary = {
-  syncFailed: 'La boîte de réception n’a pas pu être actualisée. Vérifiez votre connexion et réessayez.',
   ...en,
+  syncFailed: 'La boîte de réception n’a pas pu être actualisée. Vérifiez votre connexion et réessayez.',
   appTitle: 'Messages des autorités',
   welcome: 'Recevez en toute sécurité les messages des services publics sur cet appareil.',
   phoneLabel: 'Numéro de GSM',
@@ -123,9 +123,9 @@ const fr: Dictionary = {
 };
 
 const de: Dictionary = {
+  ...en,
   syncFailed:
     'Der Posteingang konnte nicht aktualisiert werden. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
-  ...en,
   appTitle: 'Nachrichten der Behörden',
   welcome: 'Empfangen Sie Nachrichten öffentlicher Dienste sicher auf diesem Gerät.',
   phoneLabel: 'Handynummer',
