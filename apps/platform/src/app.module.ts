@@ -1,4 +1,5 @@
-import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import type { PlatformKeyring } from '@smis/keyring';
 import { KafkaClient, MessagingModule } from '@smis/messaging';
 import { HealthIndicatorService } from '@nestjs/terminus';
@@ -6,9 +7,13 @@ import {
   HealthProbesModule,
   kafkaReadiness,
   MetricsModule,
+  MetricsRegistry,
+  observeMessaging,
   pinoMessagingLogger,
+  traceOutboxWrites,
   type createStructuredLogger,
 } from '@smis/observability';
+import { Outbox } from '@smis/persistence';
 import type { SenderRegistry } from '@smis/senders';
 import {
   AppChannelModule,
@@ -24,7 +29,13 @@ import { loadSmsChannelConfig, SmsChannelModule } from '@smis/sms-channel';
 import { BroadcastModule, loadBroadcastConfig, type BroadcastDeliveryPort } from '@smis/broadcast';
 import { GatewayModule, loadGatewayConfig } from '@smis/gateway';
 import { loadRouterConfig, RouterModule, RouterScorecardService } from '@smis/router';
-import { loadStatusConfig, StatusModule, StatusService, validateStatusConfig } from '@smis/status';
+import {
+  loadStatusConfig,
+  registerStatusMetrics,
+  StatusModule,
+  StatusService,
+  validateStatusConfig,
+} from '@smis/status';
 import type { InProcessPorts } from './ports';
 import type { PlatformConfig } from './config';
 import type { Database } from './database/database';
@@ -56,6 +67,28 @@ class PlatformContextModule {
       ],
       exports: [PLATFORM_CONFIG, SENDER_REGISTRY],
     };
+  }
+}
+
+/**
+ * Observability the service modules do not wire themselves: every outbox of the application
+ * writes trace context into the entries it stores (so the relay publishes them in the trace of
+ * the work that wrote them, ADR 1201), and the status service's metrics are served by /metrics.
+ */
+@Injectable()
+class PlatformObservability implements OnModuleInit {
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly metrics: MetricsRegistry,
+    @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+  ) {}
+
+  /** Every provider exists by now; nothing has written to an outbox yet (consumers start at bootstrap). */
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      if (wrapper.instance instanceof Outbox) traceOutboxWrites(wrapper.instance);
+    }
+    if (this.config.services.has('status')) registerStatusMetrics(this.metrics);
   }
 }
 
@@ -146,15 +179,20 @@ export class PlatformModule {
       module: PlatformModule,
       imports: [
         PlatformContextModule.register(context),
-        MessagingModule.forRoot({
-          connection: {
-            brokers: config.kafkaBrokers,
-            clientId: config.kafkaClientId,
-            sasl: config.kafkaSasl && { mechanism: 'scram-sha-512', ...config.kafkaSasl },
-            logger: pinoMessagingLogger(context.logger),
-          },
-        }),
+        // Records out and publish failures per topic, and W3C trace context on every record
+        // produced and consumed (ADR 1201, ADR 1202).
+        observeMessaging(
+          MessagingModule.forRoot({
+            connection: {
+              brokers: config.kafkaBrokers,
+              clientId: config.kafkaClientId,
+              sasl: config.kafkaSasl && { mechanism: 'scram-sha-512', ...config.kafkaSasl },
+              logger: pinoMessagingLogger(context.logger),
+            },
+          }),
+        ),
         MetricsModule.forRoot({ defaultLabels: { service: 'platform' }, messaging: true }),
+        DiscoveryModule,
         DatabaseModule,
         HealthModule,
         // Kubernetes probes: /health/live (the process answers) and /health/ready (Kafka and the database).
@@ -177,6 +215,7 @@ export class PlatformModule {
         }),
         ...services,
       ],
+      providers: [PlatformObservability],
     };
   }
 }

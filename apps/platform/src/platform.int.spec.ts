@@ -8,11 +8,12 @@ import { newDevice } from '@smis/app-channel/testing';
 import { createSodiumEnvelopeCrypto } from '@smis/crypto';
 import type { PlatformKeyring } from '@smis/keyring';
 import type { MessageContent } from '@smis/message-content';
-import { createSenderClient } from '@smis/sender-sdk';
+import { createSenderClient, type SenderTransport } from '@smis/sender-sdk';
 import { Client } from 'pg';
 import { stringify } from 'yaml';
-import { createAvroCodec, TOPICS, type DeliveryEvent } from '@smis/contracts';
-import { createKafka } from '@smis/messaging';
+import { createAvroCodec, statusTopic, TOPICS, type DeliveryEvent } from '@smis/contracts';
+import { createKafka, TopicRecorder } from '@smis/messaging';
+import { parseTraceparent } from '@smis/observability';
 import { testDatabaseUrl, testKafkaBrokers, waitFor } from '@smis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrap, type RunningPlatform } from './bootstrap';
@@ -20,6 +21,41 @@ import { bootstrap, type RunningPlatform } from './bootstrap';
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 const sender = createSodiumEnvelopeCrypto().generateSenderKeyPair();
+/** A sender of its own for the trace test, so its status topic holds only this run's statuses. */
+const tracedSender = {
+  senderId: `trace-health-${Date.now().toString(36)}`,
+  keys: createSodiumEnvelopeCrypto().generateSenderKeyPair(),
+};
+
+/** The sum of the samples of `name` whose labels include `labels` (0 when there is none). */
+function sampled(metrics: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of metrics.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+interface MetricCheck {
+  what: string;
+  name: string;
+  labels?: Record<string, string>;
+  /** The least the sample must have grown by. */
+  atLeast: number;
+}
+
+function unmet(before: string, after: string, checks: readonly MetricCheck[]): string[] {
+  return checks
+    .filter((c) => sampled(after, c.name, c.labels) - sampled(before, c.name, c.labels) < c.atLeast)
+    .map(
+      (c) =>
+        `${c.what}: ${c.name}${JSON.stringify(c.labels ?? {})} moved by ${
+          sampled(after, c.name, c.labels) - sampled(before, c.name, c.labels)
+        }, expected at least ${c.atLeast}`,
+    );
+}
 
 describe('platform process', () => {
   let platform: RunningPlatform;
@@ -36,6 +72,16 @@ describe('platform process', () => {
             displayName: { en: 'Canary health' },
             signingKeys: [
               { keyId: sender.keyId, publicKey: Buffer.from(sender.publicKey).toString('base64') },
+            ],
+          },
+          {
+            senderId: tracedSender.senderId,
+            displayName: { en: 'Traced health' },
+            signingKeys: [
+              {
+                keyId: tracedSender.keys.keyId,
+                publicKey: Buffer.from(tracedSender.keys.publicKey).toString('base64'),
+              },
             ],
           },
         ],
@@ -99,7 +145,28 @@ describe('platform process', () => {
     }
   });
 
+  const scrape = async (): Promise<string> => {
+    const response = await fetch(`${platform.url}/metrics`);
+    expect(response.status).toBe(200);
+    return response.text();
+  };
+
+  /** Scrapes until every check holds (or 30 s), then asserts them: a failure names what did not move. */
+  async function expectMetricsMoved(before: string, checks: readonly MetricCheck[]): Promise<string> {
+    let after = before;
+    await waitFor(
+      async () => {
+        after = await scrape();
+        return unmet(before, after, checks).length === 0;
+      },
+      { timeoutMs: 30_000, description: 'the metrics to move' },
+    ).catch(() => undefined);
+    expect(unmet(before, after, checks)).toEqual([]);
+    return after;
+  }
+
   it('hosts the status service: a delivery event becomes a queryable status, and metrics move', async () => {
+    const before = await scrape();
     const messageId = randomUUID();
     const senderId = 'platform-test';
     const event: DeliveryEvent = {
@@ -137,9 +204,26 @@ describe('platform process', () => {
       headers: { 'x-smis-sender-id': 'someone-else' },
     });
     expect(other.status).toBe(404);
-    const metrics = await (await fetch(`${platform.url}/metrics`)).text();
-    expect(metrics).toMatch(/smis_http_requests_total\{[^}]*\} [1-9]/);
-    expect(metrics).toMatch(/smis_messaging_messages_in_total\{[^}]*topic="smis\.events\.v1"[^}]*\} [1-9]/);
+    await expectMetricsMoved(before, [
+      {
+        what: 'the event consumed by the status service',
+        name: 'smis_messaging_messages_in_total',
+        labels: { topic: TOPICS.events, outcome: 'processed' },
+        atLeast: 1,
+      },
+      {
+        what: 'the event recorded',
+        name: 'smis_status_events_total',
+        labels: { outcome: 'recorded', status: 'DELIVERED' },
+        atLeast: 1,
+      },
+      {
+        what: 'the status queries, by route template',
+        name: 'smis_http_requests_total',
+        labels: { method: 'GET', route: '/v1/status/messages/:messageId', status: '200' },
+        atLeast: 1,
+      },
+    ]);
   });
 
   async function enrolByPhone(phone: string): Promise<string> {
@@ -163,16 +247,8 @@ describe('platform process', () => {
     return credential;
   }
 
-  it('enrols a citizen by phone: identity seals the code, the SMS channel sends it through the gateway', async () => {
-    const credential = await enrolByPhone(`+3247${String(Date.now()).slice(-7)}`);
-    expect(credential.split('.')).toHaveLength(3);
-  });
-
-  it('keeps NISS, phone number and content out of every row and log line of the router and the app channel', async () => {
-    const phone = `+3247${String(Date.now() + 1).slice(-7)}`;
-    const niss = '85073003328';
-    const canary = `canary-${randomUUID()}`;
-    const credential = await enrolByPhone(phone);
+  /** Registers a device (FCM push, to the local emulator) for the enrolled citizen. */
+  async function registerDevice(credential: string): Promise<void> {
     const device = newDevice();
     const body = JSON.stringify({
       credential,
@@ -189,6 +265,18 @@ describe('platform process', () => {
       body,
     });
     expect(registered.status).toBe(201);
+  }
+
+  it('enrols a citizen by phone: identity seals the code, the SMS channel sends it through the gateway', async () => {
+    const credential = await enrolByPhone(`+3247${String(Date.now()).slice(-7)}`);
+    expect(credential.split('.')).toHaveLength(3);
+  });
+
+  it('keeps NISS, phone number and content out of every row and log line of the router and the app channel', async () => {
+    const phone = `+3247${String(Date.now() + 1).slice(-7)}`;
+    const niss = '85073003328';
+    const canary = `canary-${randomUUID()}`;
+    await registerDevice(await enrolByPhone(phone));
 
     const keyring = JSON.parse(readFileSync(path.join(dataDir, 'keys.json'), 'utf8')) as PlatformKeyring;
     const client = createSenderClient({
@@ -265,6 +353,157 @@ describe('platform process', () => {
     const logText = logs.join('');
     expect(logText.length).toBeGreaterThan(1000);
     for (const form of forms) expect(logText).not.toContain(form);
+  });
+
+  it('carries the trace of a request through router, app channel and status, and moves the metrics of every hop', async () => {
+    const phone = `+3247${String(Date.now() + 2).slice(-7)}`;
+    await registerDevice(await enrolByPhone(phone));
+    const keyring = JSON.parse(readFileSync(path.join(dataDir, 'keys.json'), 'utf8')) as PlatformKeyring;
+    const kafka = createKafka({ brokers: testKafkaBrokers(), clientId: 'platform-trace-test' });
+    const codec = createAvroCodec();
+    // The sender system's own trace: the request record carries it.
+    const traceId = randomBytes(16).toString('hex');
+    const senderSpanId = randomBytes(8).toString('hex');
+    const producer = kafka.producer();
+    const transport: SenderTransport = {
+      kind: 'traced-kafka',
+      publish: async (request) => {
+        await producer.send(TOPICS.requests, [
+          {
+            key: request.messageId,
+            value: await codec.encode('MessageRequest', request),
+            headers: { traceparent: `00-${traceId}-${senderSpanId}-01` },
+          },
+        ]);
+      },
+      watch: () => {
+        throw new Error('this test reads the status topic itself');
+      },
+      close: () => producer.disconnect(),
+    };
+    const client = createSenderClient(
+      {
+        senderId: tracedSender.senderId,
+        signingKey: tracedSender.keys,
+        digestKey: randomBytes(32),
+        systemPublicKey: keyring.pseudonym.public,
+        channelKeys: {
+          sms: Buffer.from(keyring.channels.sms.publicKey, 'base64'),
+          email: Buffer.from(keyring.channels.email.publicKey, 'base64'),
+        },
+        transport: { kind: 'kafka', brokers: testKafkaBrokers(), gatewayUrl: platform.url },
+      },
+      { transport },
+    );
+    const jobs = await TopicRecorder.start(kafka, { topic: TOPICS.appChannel, timeoutMs: 60_000 });
+    const statuses = await TopicRecorder.start(kafka, {
+      topic: statusTopic(tracedSender.senderId),
+      timeoutMs: 60_000,
+    });
+    try {
+      const before = await scrape();
+      const { messageId } = await client.send({
+        recipient: `tel:${phone}`,
+        content: {
+          v: 1,
+          lang: 'en',
+          texts: { en: { title: 'Trace', body: 'Followed across every hop' } },
+          parts: [],
+        } as unknown as MessageContent,
+        category: 'health',
+        expiresAt: Date.now() + 3_600_000,
+        smsText: 'You have a message',
+      });
+
+      // The router's job for the app channel: a new span of the sender's trace.
+      const job = await jobs.waitFor((r) => r.key === messageId);
+      const jobTrace = parseTraceparent(job.headers.traceparent);
+      expect(jobTrace?.traceId).toBe(traceId);
+      expect(jobTrace?.spanId).toMatch(/^[0-9a-f]{16}$/);
+      expect(jobTrace?.spanId).not.toBe(senderSpanId);
+      // Two hops and two outboxes later (app channel, then status), still the same trace.
+      const published = await waitFor(
+        async () => {
+          const mine = await Promise.all(
+            statuses.records
+              .filter((r) => r.key === messageId && r.value !== null)
+              .map(async (r) => ({
+                status: (await codec.decode('MessageStatus', r.value as Buffer)).status,
+                trace: parseTraceparent(r.headers.traceparent),
+              })),
+          );
+          return mine.some((m) => m.status === 'DISPATCHED') && mine;
+        },
+        { timeoutMs: 60_000, description: "the DISPATCHED status on the sender's topic" },
+      );
+      for (const { status, trace } of published) expect(trace?.traceId, status).toBe(traceId);
+
+      const after = await expectMetricsMoved(before, [
+        {
+          what: 'the request consumed by the router',
+          name: 'smis_messaging_messages_in_total',
+          labels: { topic: TOPICS.requests, outcome: 'processed' },
+          atLeast: 1,
+        },
+        {
+          what: 'the job published by the router',
+          name: 'smis_messaging_messages_out_total',
+          labels: { topic: TOPICS.appChannel },
+          atLeast: 1,
+        },
+        {
+          what: 'the job consumed by the app channel',
+          name: 'smis_messaging_messages_in_total',
+          labels: { topic: TOPICS.appChannel, outcome: 'processed' },
+          atLeast: 1,
+        },
+        {
+          what: 'the events published (router, app channel)',
+          name: 'smis_messaging_messages_out_total',
+          labels: { topic: TOPICS.events },
+          atLeast: 2,
+        },
+        {
+          what: 'the events consumed (router and status groups)',
+          name: 'smis_messaging_messages_in_total',
+          labels: { topic: TOPICS.events, outcome: 'processed' },
+          atLeast: 2,
+        },
+        {
+          what: "the statuses published to the sender's topic",
+          name: 'smis_messaging_messages_out_total',
+          labels: { topic: statusTopic(tracedSender.senderId) },
+          atLeast: 1,
+        },
+        {
+          what: 'the push accepted by FCM',
+          name: 'smis_app_channel_pushes_total',
+          labels: { provider: 'fcm', outcome: 'sent' },
+          atLeast: 1,
+        },
+        {
+          what: 'the job-to-push latency',
+          name: 'smis_app_channel_dispatch_latency_seconds_count',
+          labels: { via: 'fcm' },
+          atLeast: 1,
+        },
+        {
+          what: 'the DISPATCHED event recorded by the status service',
+          name: 'smis_status_events_total',
+          labels: { outcome: 'recorded', status: 'DISPATCHED' },
+          atLeast: 1,
+        },
+      ]);
+      // The code-of-conduct decision of this sender's one message: exactly one.
+      const decisions = { sender: tracedSender.senderId, decision: 'ACCEPTED' };
+      expect(
+        sampled(after, 'smis_router_policy_decisions_total', decisions) -
+          sampled(before, 'smis_router_policy_decisions_total', decisions),
+      ).toBe(1);
+      expect(sampled(after, 'smis_messaging_publish_failures_total')).toBe(0);
+    } finally {
+      await Promise.all([jobs.stop(), statuses.stop(), client.close()]);
+    }
   });
 
   it('stops cleanly on SIGTERM', async () => {

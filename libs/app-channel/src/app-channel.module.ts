@@ -12,6 +12,7 @@ import { AppController } from './http/app.controller';
 import { DeviceAuthGuard, DeviceRequestVerifier } from './http/device-auth';
 import { KeyDirectoryService } from './key-directory';
 import { LiveHub } from './live/live-hub';
+import { AppChannelMetrics } from './metrics';
 import { APP_CHANNEL_MIGRATIONS } from './migrations';
 import type { AppChannelPorts } from './ports';
 import { createPushProviders } from './push/push-dispatcher';
@@ -82,6 +83,7 @@ export class AppChannelModule {
         { provide: APP_DOMAIN_DECRYPTOR, useFactory: () => createDomainDecryptor(config.domainKey) },
         { provide: PUSH_PROVIDERS, useFactory: () => createPushProviders(config.push, ports.pushProviders) },
         AppChannelStore,
+        AppChannelMetrics,
         LiveHub,
         DeviceRequestVerifier,
         DeviceAuthGuard,

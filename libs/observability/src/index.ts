@@ -61,11 +61,23 @@ export {
   extractTraceContext,
   injectTraceHeaders,
   runWithTraceContext,
+  traceConsumerOptions,
+  tracedBatchHandler,
   tracedHandler,
+  traceHeaders,
+  traceOutboxWrites,
+  traceParentFor,
   TracingProducer,
   tracingProducer,
+  type TraceableOutbox,
+  type TraceableOutboxEntry,
   type TracedHandlerOptions,
 } from './tracing/trace-propagation';
+export {
+  observeMessaging,
+  TracingConsumerRegistry,
+  type MessagingObservabilityOptions,
+} from './messaging-observability';
 
 export {
   HEALTH_PROBES_OPTIONS,

@@ -3,6 +3,7 @@
 
 export { StatusModule, type StatusModuleOptions } from './status.module';
 export { StatusService } from './status.service';
+export { registerStatusMetrics, statusMetrics } from './metrics';
 export {
   loadStatusConfig,
   validateStatusConfig,

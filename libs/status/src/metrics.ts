@@ -1,18 +1,15 @@
-import { Counter, Histogram, register } from 'prom-client';
+import type { MetricsRegistry } from '@smis/observability';
+import { Counter, Histogram } from 'prom-client';
 
-// Get-or-create: one process may host the module more than once (tests), and the default
-// registry refuses a second metric of the same name.
+// Module-level and in no registry (`registers: []`): the use cases import them directly, and the
+// application hosting the status service serves them from its own MetricsRegistry
+// (`registerStatusMetrics`), not from prom-client's global registry, which nothing scrapes.
 function counter(name: string, help: string, labelNames: string[]): Counter<string> {
-  return (
-    (register.getSingleMetric(name) as Counter<string> | undefined) ?? new Counter({ name, help, labelNames })
-  );
+  return new Counter({ name, help, labelNames, registers: [] });
 }
 
 function histogram(name: string, help: string, labelNames: string[], buckets: number[]): Histogram<string> {
-  return (
-    (register.getSingleMetric(name) as Histogram<string> | undefined) ??
-    new Histogram({ name, help, labelNames, buckets })
-  );
+  return new Histogram({ name, help, labelNames, buckets, registers: [] });
 }
 
 export const statusMetrics = {
@@ -47,3 +44,12 @@ export const statusMetrics = {
     [],
   ),
 };
+
+/**
+ * Serves the `smis_status_*` metrics from `registry` (the MetricsRegistry of the application
+ * hosting the status service, whose /metrics Prometheus scrapes). Calling it again, or for
+ * another registry of the same process, is fine: the counters are the process's.
+ */
+export function registerStatusMetrics(registry: MetricsRegistry): void {
+  registry.adopt(...Object.values(statusMetrics));
+}

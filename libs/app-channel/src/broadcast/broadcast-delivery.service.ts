@@ -1,6 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { DomainDecryptor, PolymorphicPseudonym } from '@smis/pseudonym';
 import type { AppChannelConfig } from '../config';
+import { AppChannelMetrics } from '../metrics';
 import type { AppChannelPorts } from '../ports';
 import { appLocalPseudonyms } from '../pseudonyms';
 import { sendWithRetry } from '../push/push-dispatcher';
@@ -56,6 +57,8 @@ export class BroadcastDeliveryService {
     @Inject(APP_DOMAIN_DECRYPTOR) private readonly decryptor: DomainDecryptor,
     @Inject(PUSH_PROVIDERS) private readonly providers: Partial<Record<PushProviderKind, PushProvider>>,
     private readonly store: AppChannelStore,
+    // Optional for callers that build the service by hand (the broadcast bench).
+    @Optional() private readonly metrics: AppChannelMetrics = new AppChannelMetrics(),
   ) {}
 
   /** Stores the broadcast, not yet visible. Idempotent on broadcastId. */
@@ -134,6 +137,12 @@ export class BroadcastDeliveryService {
   }
 
   async sendToTopic(broadcastId: string, topic: string): Promise<PushOutcome> {
+    const outcome = await this.sendToTopicWithRetry(broadcastId, topic);
+    if (outcome.kind !== 'sent') this.metrics.pushFailed('fcm', outcome.reason);
+    return outcome;
+  }
+
+  private async sendToTopicWithRetry(broadcastId: string, topic: string): Promise<PushOutcome> {
     const fcm = this.providers.fcm;
     if (!supportsTopics(fcm)) return { kind: 'failed', reason: 'fcm.no-topics' };
     const b = await this.find(broadcastId);
@@ -189,8 +198,13 @@ export class BroadcastDeliveryService {
   /** One push (with the app channel's retries); a gone token is forgotten. */
   async push(target: BroadcastPushTarget, notification: PushNotification): Promise<PushOutcome> {
     const provider = this.providers[target.provider];
-    if (!provider) return { kind: 'failed', reason: `${target.provider}.not-configured` };
+    if (!provider) {
+      const reason = `${target.provider}.not-configured`;
+      this.metrics.pushFailed(target.provider, reason);
+      return { kind: 'failed', reason };
+    }
     const outcome = await sendWithRetry(provider, target.token, notification, this.config.push);
+    if (outcome.kind !== 'sent') this.metrics.pushFailed(target.provider, outcome.reason);
     if (outcome.kind === 'gone')
       await this.store.query(
         `UPDATE ${this.store.device} SET "push_token" = NULL, "push_provider" = NULL, "updated_at" = now()

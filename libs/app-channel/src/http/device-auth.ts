@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AppChannelConfig } from '../config';
 import { AuthenticationError } from '../errors';
-import { appChannelMetrics } from '../metrics';
+import { AppChannelMetrics } from '../metrics';
 import { AppChannelStore, type DeviceRow } from '../store';
 import { APP_CHANNEL_CONFIG } from '../tokens';
 import { DEVICE_HEADERS, DEVICE_ID_PATTERN, verifyDeviceSignature } from './device-signature';
@@ -36,6 +36,7 @@ export class DeviceRequestVerifier {
   constructor(
     @Inject(APP_CHANNEL_CONFIG) private readonly config: AppChannelConfig,
     private readonly store: AppChannelStore,
+    private readonly metrics: AppChannelMetrics,
   ) {}
 
   /** The claimed device id, syntactically checked. */
@@ -71,11 +72,11 @@ export class DeviceRequestVerifier {
       [digest, at + this.config.signatureMaxSkewMs],
     );
     if (inserted.length === 0) throw this.reject('replayed request');
-    appChannelMetrics.deviceRequests.inc({ outcome: 'accepted' });
+    this.metrics.deviceRequests.inc({ outcome: 'accepted' });
   }
 
   private reject(why: string): AuthenticationError {
-    appChannelMetrics.deviceRequests.inc({ outcome: 'rejected' });
+    this.metrics.deviceRequests.inc({ outcome: 'rejected' });
     return new AuthenticationError(`Device request not authenticated: ${why}`);
   }
 }

@@ -117,8 +117,14 @@ export const SERVICE_METRICS = {
   pushFailures: {
     name: 'smis_app_channel_push_failures_total',
     type: 'counter',
-    help: 'Push notifications the push service refused, by reason.',
-    labels: ['reason'],
+    help: 'Push notifications the push service refused or that failed after the retries, by provider and reason.',
+    labels: ['provider', 'reason'],
+  },
+  dispatchLatency: {
+    name: 'smis_app_channel_dispatch_latency_seconds',
+    type: 'histogram',
+    help: 'From a job received by the app channel to its notification accepted by the push service (or offered over a live connection).',
+    labels: ['via'],
   },
 } as const satisfies Record<string, MetricDefinition>;
 

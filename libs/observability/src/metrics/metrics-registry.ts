@@ -44,6 +44,23 @@ export class MetricsRegistry {
     return this.registry.metrics();
   }
 
+  /**
+   * Serves metrics created elsewhere (prom-client metrics made with `registers: []`, e.g. a
+   * library's module-level metrics) from this registry. The same metric twice changes nothing;
+   * another metric of the same name, or a name outside `smis_*`, is an error.
+   */
+  adopt(...metrics: Metric[]): void {
+    for (const metric of metrics) {
+      const name = (metric as unknown as { name: string }).name;
+      if (!/^smis_[a-z][a-z0-9_]*$/.test(name))
+        throw new TypeError(`Metric ${name} is not named smis_<service>_<name>`);
+      const existing = this.registry.getSingleMetric(name);
+      if (existing === metric) continue;
+      if (existing !== undefined) throw new TypeError(`Another metric ${name} is already registered`);
+      this.registry.registerMetric(metric);
+    }
+  }
+
   /** Factories for `smis_<service>_*` metrics. */
   service(service: string): ServiceMetrics {
     return {

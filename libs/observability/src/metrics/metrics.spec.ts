@@ -1,3 +1,4 @@
+import { Counter } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import {
   ConsumerLagMonitor,
@@ -21,6 +22,32 @@ describe('metric names', () => {
     const first = registry.service('router').counter('fallbacks_total', 'help', ['from', 'to']);
     expect(registry.service('router').counter('fallbacks_total', 'help', ['from', 'to'])).toBe(first);
     expect(() => registry.service('router').gauge('fallbacks_total', 'help')).toThrow(/another type/);
+  });
+});
+
+describe('adopted metrics', () => {
+  it('are served by the registry, once, and refused when another has the name', async () => {
+    const events = new Counter({
+      name: 'smis_status_probe_total',
+      help: 'h',
+      labelNames: ['outcome'],
+      registers: [],
+    });
+    const registry = new MetricsRegistry({ defaultMetrics: false, defaultLabels: { service: 'platform' } });
+    registry.adopt(events);
+    registry.adopt(events);
+    events.inc({ outcome: 'recorded' }, 2);
+    expect(await registry.metrics()).toContain(
+      'smis_status_probe_total{outcome="recorded",service="platform"} 2',
+    );
+    // The same counter in a second registry of the process.
+    const other = new MetricsRegistry({ defaultMetrics: false });
+    other.adopt(events);
+    expect(await other.metrics()).toContain('smis_status_probe_total{outcome="recorded"} 2');
+    const clash = new Counter({ name: 'smis_status_probe_total', help: 'h', registers: [] });
+    expect(() => registry.adopt(clash)).toThrow(/Another metric smis_status_probe_total/);
+    const unnamed = new Counter({ name: 'probe_total', help: 'h', registers: [] });
+    expect(() => registry.adopt(unnamed)).toThrow(/smis_<service>_<name>/);
   });
 });
 

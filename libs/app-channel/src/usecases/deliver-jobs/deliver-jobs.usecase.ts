@@ -9,7 +9,7 @@ import type { AppChannelConfig } from '../../config';
 import { deliveryEvent, REASONS, type EventFacts } from '../../events';
 import { isMembershipLost } from '../../kafka/membership';
 import { LiveHub } from '../../live/live-hub';
-import { appChannelMetrics } from '../../metrics';
+import { AppChannelMetrics } from '../../metrics';
 import { fromWire } from '../../pseudonyms';
 import { ConcurrencyLimiter } from '../../push/concurrency-limiter';
 import { sendWithRetry } from '../../push/push-dispatcher';
@@ -89,12 +89,14 @@ export class DeliverJobsUseCase {
     @Inject(PUSH_PROVIDERS) private readonly providers: Partial<Record<PushProviderKind, PushProvider>>,
     private readonly store: AppChannelStore,
     private readonly live: LiveHub,
+    private readonly metrics: AppChannelMetrics,
   ) {
     this.pushes = new ConcurrencyLimiter(config.push.concurrency);
   }
 
   async execute(command: DeliverJobsCommand): Promise<DeliverJobsResult> {
-    const { accepted, refusal } = this.screen(command.jobs, Date.now());
+    const receivedAt = Date.now();
+    const { accepted, refusal } = this.screen(command.jobs, receivedAt);
     const outcomes = new Map<AppChannelJob, DeliverJobOutcome>();
     // FAILED (refused, no device) and EXPIRED are published with the filing transaction, at once.
     const early: OutboxEntry[] = [];
@@ -110,12 +112,12 @@ export class DeliverJobsUseCase {
       return found;
     });
     if (early.length > 0) this.outbox.notify();
-    for (const outcome of outcomes.values()) appChannelMetrics.jobs.inc({ outcome });
-    if (refusal) appChannelMetrics.jobs.inc({ outcome: 'invalid' });
+    for (const outcome of outcomes.values()) this.metrics.jobs.inc({ outcome });
+    if (refusal) this.metrics.jobs.inc({ outcome: 'invalid' });
 
     if (dispatches.length > 0) {
-      appChannelMetrics.jobs.inc({ outcome: 'stored' }, dispatches.length);
-      const reached = await this.dispatch(dispatches, command.heartbeat);
+      this.metrics.jobs.inc({ outcome: 'stored' }, dispatches.length);
+      const reached = await this.dispatch(dispatches, command.heartbeat, receivedAt);
       for (const [job, outcome] of reached) outcomes.set(job, outcome);
     }
     const handled = accepted.map((a) => outcomes.get(a.job) ?? 'duplicate');
@@ -276,6 +278,7 @@ export class DeliverJobsUseCase {
   private async dispatch(
     dispatches: readonly Dispatch[],
     heartbeat: (() => Promise<void>) | undefined,
+    receivedAt: number,
   ): Promise<Map<AppChannelJob, DeliverJobOutcome>> {
     let membershipLost: Error | undefined;
     const beat = async (): Promise<void> => {
@@ -291,7 +294,9 @@ export class DeliverJobsUseCase {
       dispatches.map(async ({ job, devices }) => {
         const ttlSeconds = Math.max(0, Math.floor(((job.fallbackAt ?? job.expiresAt) - Date.now()) / 1000));
         const notification = { messageId: job.messageId, priority: job.priority, ttlSeconds };
-        const reached = await Promise.all(devices.map((device) => this.reach(device, notification)));
+        const reached = await Promise.all(
+          devices.map((device) => this.reach(device, notification, receivedAt)),
+        );
         await beat();
         return reached;
       }),
@@ -342,22 +347,31 @@ export class DeliverJobsUseCase {
   private async reach(
     device: DeviceRow,
     notification: { messageId: string; priority: AppChannelJob['priority']; ttlSeconds: number },
+    receivedAt: number,
   ): Promise<DeviceResult> {
     if (this.live.publish(device.device_id, { type: 'message', messageId: notification.messageId })) {
-      appChannelMetrics.live.inc();
+      this.metrics.live.inc();
+      this.metrics.dispatched('live', receivedAt);
       return { device, via: 'live', outcome: 'sent' };
     }
     const kind = device.push_provider as PushProviderKind | null;
     const provider = kind ? this.providers[kind] : undefined;
     const token = device.push_token;
     if (!kind || !token) return { device, via: 'none', outcome: 'skipped' };
-    if (!provider) return { device, via: 'push', outcome: 'failed', reason: `${kind}.not-configured` };
+    if (!provider) {
+      const reason = `${kind}.not-configured`;
+      this.metrics.pushFailed(kind, reason);
+      return { device, via: 'push', outcome: 'failed', reason };
+    }
     const outcome = await this.pushes.run(() =>
       sendWithRetry(provider, token, notification, this.config.push),
     );
     const result = outcome.kind === 'sent' ? 'sent' : outcome.kind === 'gone' ? 'gone' : 'failed';
-    appChannelMetrics.pushes.inc({ provider: kind, outcome: result });
-    return { device, via: 'push', outcome: result, reason: 'reason' in outcome ? outcome.reason : undefined };
+    this.metrics.pushes.inc({ provider: kind, outcome: result });
+    const reason = 'reason' in outcome ? outcome.reason : undefined;
+    if (result === 'sent') this.metrics.dispatched(kind, receivedAt);
+    else this.metrics.pushFailed(kind, reason);
+    return { device, via: 'push', outcome: result, reason };
   }
 
   private event(
