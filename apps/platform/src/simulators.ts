@@ -106,7 +106,11 @@ export async function startSimulators(
     urls['SMTP capture'] = `smtp://${smtp.host}:${smtp.port}`;
   }
   if (config.services.has('identity') && !env.SMIS_IDENTITY_OIDC_DISCOVERY_URL) {
-    const redirectUri = `http://${config.host}:${config.port}/v1/identity/oidc/callback`;
+    // The citizen app is the redirect target: it completes the login by forwarding code and state
+    // to /v1/identity/oidc/callback (docs/adr/0900-citizen-app.md). An explicit URI wins.
+    const ownHost = ['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : config.host;
+    const redirectUri =
+      env.SMIS_IDENTITY_OIDC_REDIRECT_URI?.trim() || `http://${ownHost}:${config.port}/app/`;
     const secret = 'dev-only-secret';
     const oidc = await startDevOidcProvider({
       citizens: DEV_CITIZENS,
