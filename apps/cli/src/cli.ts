@@ -6,6 +6,7 @@ import {
   SecretReferenceError,
   type ResourceKind,
 } from '@smis/provisioning';
+import { SenderSdkError } from '@smis/sender-sdk';
 import { RESOURCE_KINDS, runApply, type ApplyDependencies, type ApplyFlags } from './admin/apply-command';
 import { runRenderStrimzi, type RenderFlags } from './admin/render-strimzi-command';
 import { runReplayDeadLetters, type ReplayFlags } from './admin/replay-dlq-command';
@@ -13,6 +14,14 @@ import { EXIT, EXIT_CODES_HELP, type ExitCode } from './exit-codes';
 import { CliError, processIo, type CliIo } from './io';
 import { CONNECTION_HELP } from './kafka/connection-options';
 import { KAFKA_LIBS_HELP } from './scram/config-command-scram-admin';
+import {
+  BROADCAST_HELP,
+  runBroadcastCancel,
+  runBroadcastSend,
+  runBroadcastWatch,
+  type BroadcastSendFlags,
+  type BroadcastWatchFlags,
+} from './broadcast/broadcast-commands';
 import { runOnboard, type OnboardFlags } from './sender/onboard-command';
 import { runCostReport, runScorecard, type ReportFlags } from './sender/report-commands';
 import {
@@ -39,14 +48,24 @@ function profileOptions(command: Command): Command {
     .option('--rest', 'publish through the REST gateway instead of Kafka');
 }
 
-function messageOptions(command: Command): Command {
+/** What the app shows: the same for `send`, `send-bulk` and `broadcast send`. */
+function contentOptions(command: Command): Command {
   return command
     .option('--title <title>', 'title shown in the app', 'Message')
     .option('--lang <lang>', 'language of a --text without a prefix', 'en')
     .option('--qr <data>', 'a QR code with this data')
-    .option('--image <file>', 'a PNG or JPEG image')
+    .option('--image <file>', 'a PNG, JPEG or WebP image')
+    .option(
+      '--image-alt <[lang=]text>',
+      'what the image shows, for screen readers, once per language (default: the title)',
+      collect,
+    )
     .option('--ebox <documentId>', "a link to a document in the citizen's e-Box")
-    .option('--wallet <offerUri>', 'an OpenID4VCI credential offer')
+    .option('--wallet <offerUri>', 'an OpenID4VCI credential offer');
+}
+
+function messageOptions(command: Command): Command {
+  return contentOptions(command)
     .option('--sms <text>', 'SMS fallback text (sealed to the SMS channel)')
     .option('--email-subject <subject>', 'e-mail fallback subject')
     .option('--email-body <body>', 'e-mail fallback body')
@@ -58,6 +77,14 @@ function messageOptions(command: Command): Command {
     )
     .option('--expires <when>', 'expiry: a duration (30m, 2h, 7d) or an ISO instant', '7d')
     .option('--fallback-window <seconds>', 'seconds the app has before SMS fallback');
+}
+
+/** Broadcasts are published on Kafka and followed over HTTP: no --rest. */
+function broadcastProfileOptions(command: Command): Command {
+  return command
+    .option('--profile <file>', 'sender profile (default: the local demo sender in .smis)')
+    .option('--gateway <url>', 'platform base URL for progress and cancellation (default from the profile)')
+    .option('--brokers <host:port,...>', 'Kafka bootstrap servers (default from the profile)');
 }
 
 export type CliDependencies = Omit<ApplyDependencies, 'io' | 'env'> & { io?: CliIo; env?: NodeJS.ProcessEnv };
@@ -213,6 +240,78 @@ function buildProgram(
       result.code = await runWatch(flags, env, io);
     });
 
+  const broadcast = program
+    .command('broadcast')
+    .description('broadcasts: one signed message to everyone, alert regions or a list; follow it, cancel it')
+    .addHelpText('after', `${BROADCAST_HELP}\n${EXIT_CODES_HELP}`)
+    .exitOverride();
+  contentOptions(
+    broadcastProfileOptions(
+      broadcast
+        .command('send')
+        .description(
+          'sign and publish a broadcast (Kafka): to --everyone, to --region <code>..., or to a --list <file>',
+        )
+        .option('--everyone', 'every citizen with the app')
+        .option(
+          '--region <code...>',
+          'citizens who chose one of these alert regions in the app (NIS codes, e.g. 21004; repeatable)',
+        )
+        .option('--list <file>', 'one NISS, phone number or polymorphic pseudonym per line (streamed)')
+        .option('--text <[lang=]text>', 'message text, once per language (nl=..., fr=...)', collect),
+    ),
+  )
+    .option('--category <category>', "one of the sender's broadcast categories", 'alert')
+    .addOption(
+      new Option('--priority <priority>', 'URGENT starts at once; NORMAL waits for the end of quiet hours')
+        .choices(['NORMAL', 'URGENT'])
+        .default('NORMAL'),
+    )
+    .option('--expires <when>', 'expiry: a duration (30m, 2h, 7d) or an ISO instant', '1d')
+    .option('--chunk-size <n>', 'list recipients per record (1-10000)', '5000')
+    .option('--watch', 'then follow its progress until it is done or cancelled')
+    .option('--timeout <seconds>', 'with --watch: stop following after this long')
+    .option('--no-progress', 'no progress bar')
+    .option('--json', 'print the result (and with --watch every progress view) as JSON')
+    .addHelpText('after', `${BROADCAST_HELP}\n${PROFILE_HELP}\n${EXIT_CODES_HELP}`)
+    .exitOverride()
+    .action(async (flags: BroadcastSendFlags) => {
+      result.code = await runBroadcastSend(flags, env, io);
+    });
+
+  broadcastProfileOptions(
+    broadcast
+      .command('watch')
+      .description(
+        'follow a broadcast with a progress bar (targeted, pushes sent, delivered, read) until it is done or cancelled',
+      )
+      .argument('<broadcastId>', 'the id `broadcast send` printed'),
+  )
+    .option('--interval <seconds>', 'between two questions to the platform', '1')
+    .option('--timeout <seconds>', 'stop following after this long (exit 1)')
+    .option('--no-progress', 'no progress bar')
+    .option('--json', 'print every progress view as a JSON line')
+    .addHelpText('after', `${BROADCAST_HELP}\n${PROFILE_HELP}\n${EXIT_CODES_HELP}`)
+    .exitOverride()
+    .action(async (broadcastId: string, flags: BroadcastWatchFlags) => {
+      result.code = await runBroadcastWatch(broadcastId, flags, env, io);
+    });
+
+  broadcastProfileOptions(
+    broadcast
+      .command('cancel')
+      .description(
+        'cancel a broadcast that is receiving its list, scheduled or running: it leaves every inbox and its pushes stop',
+      )
+      .argument('<broadcastId>', 'the id `broadcast send` printed'),
+  )
+    .option('--json', 'print the broadcast after the cancellation as JSON')
+    .addHelpText('after', `${BROADCAST_HELP}\n${PROFILE_HELP}\n${EXIT_CODES_HELP}`)
+    .exitOverride()
+    .action(async (broadcastId: string, flags: BroadcastWatchFlags) => {
+      result.code = await runBroadcastCancel(broadcastId, flags, env, io);
+    });
+
   const sender = program.command('sender').description('sender systems: onboarding').exitOverride();
   sender
     .command('onboard')
@@ -297,6 +396,7 @@ export async function runCli(argv: readonly string[], deps: CliDependencies = {}
       return error.exitCode as ExitCode;
     }
     const known =
+      error instanceof SenderSdkError ||
       error instanceof ProvisioningSpecError ||
       error instanceof SecretReferenceError ||
       error instanceof PlanRefusedError;

@@ -14,7 +14,10 @@ export type SenderSdkErrorCode =
   | 'GATEWAY'
   | 'AUTHENTICATION'
   | 'RATE_LIMITED'
-  | 'TRANSPORT';
+  | 'TRANSPORT'
+  | 'INVALID_BROADCAST'
+  | 'BROADCAST_NOT_FOUND'
+  | 'BROADCAST_STATE';
 
 export abstract class SenderSdkError extends Error {
   abstract readonly code: SenderSdkErrorCode;
@@ -81,6 +84,25 @@ export class InvalidSendRequestError extends SenderSdkError {
     options?: { cause?: unknown },
   ) {
     super(`invalid send request, ${field}: ${detail}`, options);
+  }
+}
+
+/**
+ * A broadcast input the platform would refuse; `field` names it. For an entry of a LIST audience
+ * `field` is `audience.recipients[<index>]` and `index` its position in the list (0-based): the
+ * message says why, never what the entry was.
+ */
+export class InvalidBroadcastError extends SenderSdkError {
+  readonly code = 'INVALID_BROADCAST' as const;
+  readonly retriable = false;
+  readonly index?: number;
+  constructor(
+    readonly field: string,
+    detail: string,
+    options?: { cause?: unknown; index?: number },
+  ) {
+    super(`invalid broadcast, ${field}: ${detail}`, options);
+    if (options?.index !== undefined) this.index = options.index;
   }
 }
 
@@ -160,5 +182,45 @@ export class TransportError extends SenderSdkError {
     options?: { cause?: unknown },
   ) {
     super(`${operation} failed: ${detail}`, options);
+  }
+}
+
+/**
+ * The platform knows no broadcast with this id for this sender: a mistyped id, another sender's
+ * broadcast, or one published so recently that the broadcast service has not taken it in yet.
+ */
+export class BroadcastNotFoundError extends GatewayError {
+  override readonly code = 'BROADCAST_NOT_FOUND' as const;
+  override readonly retriable = false;
+  constructor(
+    operation: string,
+    readonly broadcastId: string,
+    problem: ProblemDetails | undefined,
+  ) {
+    super(
+      operation,
+      404,
+      problem,
+      'check the id (the one broadcast() returned) and that this is the sender that published it; ' +
+        'a broadcast published moments ago may not be taken in yet (watchBroadcast waits for it)',
+    );
+  }
+}
+
+/** The broadcast is in a state that does not allow this (a DONE, EXPIRED or REJECTED broadcast cannot be cancelled). */
+export class BroadcastStateError extends GatewayError {
+  override readonly code = 'BROADCAST_STATE' as const;
+  override readonly retriable = false;
+  constructor(
+    operation: string,
+    readonly broadcastId: string,
+    problem: ProblemDetails | undefined,
+  ) {
+    super(
+      operation,
+      409,
+      problem,
+      'only a broadcast that is still receiving its list, scheduled or running can be cancelled',
+    );
   }
 }

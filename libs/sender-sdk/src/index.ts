@@ -9,6 +9,30 @@ export {
   type SenderClientDependencies,
 } from './sender-client';
 export type { EmailText, MessageStatus, Reachability, Recipient, SendInput, SendResult } from './types';
+export {
+  BROADCAST_DEFAULTS,
+  REGION_CODE,
+  type BroadcastAudience,
+  type BroadcastInput,
+  type BroadcastListProgress,
+  type BroadcastOptions,
+  type BroadcastResult,
+} from './broadcast/broadcast-input';
+export {
+  FINAL_BROADCAST_STATES,
+  isFinalBroadcastState,
+  WATCH_BROADCAST_DEFAULTS,
+  type BroadcastState,
+  type BroadcastView,
+  type WatchBroadcastOptions,
+} from './broadcast/broadcast-progress';
+export {
+  BROADCAST_LIST_TOPIC,
+  chainListDigest,
+  EMPTY_LIST_DIGEST,
+  MAX_LIST_CHUNK_RECIPIENTS,
+  type BroadcastListChunk,
+} from './broadcast/list-records';
 export type { BulkInput, BulkItemResult, BulkOptions, BulkProgress, BulkSummary } from './bulk';
 export type { StatusStream, WatchOptions } from './transport/status-stream';
 export type { SenderTransport } from './transport/transport';
@@ -18,7 +42,10 @@ export { KEY_CACHE_DEFAULTS, type KeyCacheOptions, type KeyDirectory } from './k
 export { isFinalStatus, type RestTransportOptions } from './transport/rest-transport';
 export {
   AuthenticationError,
+  BroadcastNotFoundError,
+  BroadcastStateError,
   GatewayError,
+  InvalidBroadcastError,
   InvalidRecipientError,
   InvalidSendRequestError,
   RateLimitedError,
@@ -30,7 +57,7 @@ export {
   type ProblemDetails,
   type SenderSdkErrorCode,
 } from './errors';
-export { parseRecipient } from './recipient';
+export { looksLikePseudonym, parseRecipient } from './recipient';
 export {
   buildMessageRequest,
   contentDigest,

@@ -15,6 +15,9 @@ import {
   type Pseudonymizer,
   type SystemPublicKeyConfig,
 } from '@smis/pseudonym';
+import type { BroadcastInput, BroadcastOptions, BroadcastResult } from './broadcast/broadcast-input';
+import type { BroadcastView, WatchBroadcastOptions } from './broadcast/broadcast-progress';
+import { createBroadcaster } from './broadcast/broadcaster';
 import { sendBulk, type BulkInput, type BulkOptions, type BulkSummary } from './bulk';
 import {
   InvalidSendRequestError,
@@ -81,6 +84,21 @@ export interface SenderClient {
   send(input: SendInput): Promise<SendResult>;
   /** Many messages, at most `concurrency` in flight. */
   sendBulk(inputs: BulkInput, options?: BulkOptions): Promise<BulkSummary>;
+  /**
+   * Signs and publishes a broadcast to everyone, alert regions or an explicit list (Kafka
+   * transport). A list is read once, pseudonymized, spooled (never whole in memory) and streamed
+   * in chunks after the Broadcast that names its count and digest (ADR 1100).
+   */
+  broadcast(input: BroadcastInput, options?: BroadcastOptions): Promise<BroadcastResult>;
+  /** A broadcast's state and aggregated progress (targeted, pushes sent, delivered, read). */
+  broadcastStatus(broadcastId: string): Promise<BroadcastView>;
+  /** The broadcast's progress as it changes, until it is DONE, CANCELLED, EXPIRED or REJECTED. */
+  watchBroadcast(broadcastId: string, options?: WatchBroadcastOptions): AsyncIterableIterator<BroadcastView>;
+  /**
+   * Cancels a broadcast that is receiving its list, scheduled or running: it leaves every inbox and
+   * its fan-out stops. Cancelling it again is fine; a finished one: BroadcastStateError.
+   */
+  cancelBroadcast(broadcastId: string): Promise<void>;
   /** Every status of this sender's messages (Kafka transport). */
   statuses(options?: Omit<WatchOptions, 'messageIds'>): StatusStream;
   /** Statuses, of some messages only when `messageIds` is given (required with REST). */
@@ -221,6 +239,27 @@ export function createSenderClient(
     return { messageId: checked.messageId, reachability };
   }
 
+  /** A fresh polymorphic pseudonym for each list entry; no lookup, no cache. */
+  const pseudonymOf = (recipient: Recipient): PolymorphicPseudonym => {
+    if (typeof recipient === 'string' && looksLikePseudonym(recipient)) {
+      try {
+        return pseudonymizer.rerandomize(recipient);
+      } catch (error) {
+        return asInvalidPseudonym(error);
+      }
+    }
+    return pseudonymizer.polymorphicPseudonym(parseRecipient(recipient, config.identifiers ?? {}));
+  };
+  const broadcaster = createBroadcaster({
+    senderId: config.senderId,
+    keyId: config.signingKey.keyId,
+    privateKey,
+    transport,
+    gateway,
+    pseudonymOf,
+    now,
+  });
+
   return {
     senderId: config.senderId,
     recipientOf,
@@ -230,6 +269,10 @@ export function createSenderClient(
     },
     send,
     sendBulk: (inputs, options) => sendBulk(inputs, send, options),
+    broadcast: broadcaster.broadcast,
+    broadcastStatus: broadcaster.broadcastStatus,
+    watchBroadcast: broadcaster.watchBroadcast,
+    cancelBroadcast: broadcaster.cancelBroadcast,
     statuses: (options = {}) => transport.watch(options),
     watch: (options = {}) => transport.watch(options),
     close: () => transport.close(),

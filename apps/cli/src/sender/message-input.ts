@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { ContentPart, MessageContent } from '@smis/message-content';
+import type { ContentPart, ImageMediaType, MessageContent } from '@smis/message-content';
 import type { SendInput } from '@smis/sender-sdk';
 import { EXIT } from '../exit-codes';
 import { CliError } from '../io';
@@ -11,6 +11,7 @@ export interface MessageFlags {
   lang?: string;
   qr?: string;
   image?: string;
+  imageAlt?: string[];
   ebox?: string;
   wallet?: string;
   sms?: string;
@@ -25,17 +26,75 @@ export interface MessageFlags {
 
 type Lang = 'nl' | 'fr' | 'de' | 'en';
 
-/** `--text nl=Hallo --text fr=Bonjour`, or plain `--text Hello` in `--lang`. */
-function texts(flags: MessageFlags): Partial<Record<Lang, { title: string; body: string }>> {
-  const out: Partial<Record<Lang, { title: string; body: string }>> = {};
-  const fallbackLang = (flags.lang ?? 'en') as Lang;
-  for (const entry of flags.text ?? []) {
+/** `nl=Hallo`, `fr=Bonjour`, or plain `Hello` in `fallbackLang`: one value per language. */
+function byLanguage(entries: readonly string[], fallbackLang: Lang): Partial<Record<Lang, string>> {
+  const out: Partial<Record<Lang, string>> = {};
+  for (const entry of entries) {
     const match = /^(nl|fr|de|en)=(.*)$/s.exec(entry);
-    const lang = (match?.[1] ?? fallbackLang) as Lang;
-    const body = match ? match[2] : entry;
-    out[lang] = { title: flags.title ?? 'Message', body };
+    out[(match?.[1] ?? fallbackLang) as Lang] = match ? match[2] : entry;
   }
   return out;
+}
+
+/** `--text nl=Hallo --text fr=Bonjour`, or plain `--text Hello` in `--lang`. */
+function texts(flags: MessageFlags): Partial<Record<Lang, { title: string; body: string }>> {
+  const bodies = byLanguage(flags.text ?? [], (flags.lang ?? 'en') as Lang);
+  return Object.fromEntries(
+    Object.entries(bodies).map(([lang, body]) => [lang, { title: flags.title ?? 'Message', body }]),
+  );
+}
+
+/** The image's type from its first bytes (what the content format checks), else from its name. */
+function imageMediaType(file: string, bytes: Buffer): ImageMediaType {
+  if (bytes.subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff]))) return 'image/jpeg';
+  if (
+    bytes.subarray(0, 4).toString('latin1') === 'RIFF' &&
+    bytes.subarray(8, 12).toString('latin1') === 'WEBP'
+  )
+    return 'image/webp';
+  if (bytes.subarray(1, 4).toString('latin1') === 'PNG') return 'image/png';
+  const name = file.toLowerCase();
+  if (name.endsWith('.jpg') || name.endsWith('.jpeg')) return 'image/jpeg';
+  return name.endsWith('.webp') ? 'image/webp' : 'image/png';
+}
+
+/**
+ * The image part. The content format requires a text alternative for screen readers: `--image-alt`
+ * (once per language, like --text), by default the message title in each language of the text.
+ */
+function imagePart(flags: MessageFlags, langs: readonly Lang[]): ContentPart {
+  const file = flags.image as string;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    throw new CliError(`Cannot read --image ${file}: ${(error as Error).message}`, EXIT.usage);
+  }
+  const given = byLanguage(flags.imageAlt ?? [], (flags.lang ?? 'en') as Lang);
+  const alt =
+    Object.keys(given).length > 0
+      ? given
+      : Object.fromEntries(langs.map((lang) => [lang, flags.title ?? 'Message']));
+  return { kind: 'image', mediaType: imageMediaType(file, bytes), data: bytes.toString('base64'), alt };
+}
+
+/** The content of `smis send` and `smis broadcast send`: texts, then QR, image, eBox and wallet parts. */
+export function buildContent(flags: MessageFlags): MessageContent {
+  const byLang = texts(flags);
+  const langs = Object.keys(byLang) as Lang[];
+  if (langs.length === 0)
+    throw new CliError(
+      'Give the message text with --text (e.g. --text nl=Hallo --text fr=Bonjour)',
+      EXIT.usage,
+    );
+  if (flags.imageAlt?.length && !flags.image) throw new CliError('--image-alt goes with --image', EXIT.usage);
+  const parts: ContentPart[] = [];
+  if (flags.qr) parts.push({ kind: 'qr', data: flags.qr } as ContentPart);
+  if (flags.image) parts.push(imagePart(flags, langs));
+  if (flags.ebox)
+    parts.push({ kind: 'ebox', documentId: flags.ebox, title: { en: 'Document' } } as unknown as ContentPart);
+  if (flags.wallet) parts.push({ kind: 'wallet', offerUri: flags.wallet } as ContentPart);
+  return { v: 1, lang: langs[0], texts: byLang, parts } as unknown as MessageContent;
 }
 
 /** Durations like 30m, 2h, 7d, or an ISO instant. */
@@ -55,25 +114,7 @@ export function parseExpiry(value: string, now = Date.now()): number {
 }
 
 export function buildSendInput(flags: MessageFlags, recipient: string): SendInput {
-  const byLang = texts(flags);
-  const langs = Object.keys(byLang) as Lang[];
-  if (langs.length === 0)
-    throw new CliError(
-      'Give the message text with --text (e.g. --text nl=Hallo --text fr=Bonjour)',
-      EXIT.usage,
-    );
-  const parts: ContentPart[] = [];
-  if (flags.qr) parts.push({ kind: 'qr', data: flags.qr } as ContentPart);
-  if (flags.image) {
-    const data = readFileSync(flags.image).toString('base64');
-    const mediaType =
-      flags.image.endsWith('.jpg') || flags.image.endsWith('.jpeg') ? 'image/jpeg' : 'image/png';
-    parts.push({ kind: 'image', mediaType, data } as ContentPart);
-  }
-  if (flags.ebox)
-    parts.push({ kind: 'ebox', documentId: flags.ebox, title: { en: 'Document' } } as unknown as ContentPart);
-  if (flags.wallet) parts.push({ kind: 'wallet', offerUri: flags.wallet } as ContentPart);
-  const content = { v: 1, lang: langs[0], texts: byLang, parts } as unknown as MessageContent;
+  const content = buildContent(flags);
   const emailText =
     flags.emailSubject || flags.emailBody
       ? { subject: flags.emailSubject ?? '', body: flags.emailBody ?? '' }

@@ -110,9 +110,10 @@ export function runOnboard(senderId: string, flags: OnboardFlags, io: CliIo): Ex
     doc.addIn(['senders'], {
       id: senderId,
       password: { env: envName },
+      // A broadcasting sender also streams the recipient lists of its LIST broadcasts.
       produces:
         entry.policy.broadcastCategories.length > 0
-          ? ['smis.requests.v1', 'smis.broadcasts.v1']
+          ? ['smis.requests.v1', 'smis.broadcasts.v1', 'smis.broadcasts.lists.v1']
           : ['smis.requests.v1'],
     });
     writeFileSync(flags.provisioning, doc.toString());

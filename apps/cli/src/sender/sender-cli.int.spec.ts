@@ -3,8 +3,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { newDevice, type TestDevice } from '@smis/app-channel/testing';
 import { generateKeyring } from '@smis/keyring';
-import { testDatabaseUrl, testKafkaBrokers, waitFor } from '@smis/testing';
+import { createPseudonymizer, createTranscryptor } from '@smis/pseudonym';
+import { calculateJwkThumbprint, importJWK, SignJWT } from 'jose';
+import type { BroadcastView } from '@smis/sender-sdk';
+import { testDatabaseUrl, testKafkaBrokers, uniqueName, waitFor } from '@smis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli';
 import type { CliIo } from '../io';
@@ -32,20 +37,23 @@ async function cli(
 }
 
 /** The `smis` CLI as a sender uses it, against the whole platform running as its own process. */
-describe('smis send, send-bulk, watch and reports against the running platform', () => {
+describe('smis send, send-bulk, watch, broadcast and reports against the running platform', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'smis-cli-'));
   const files = {
     keys: path.join(dir, 'keys.json'),
     senders: path.join(dir, 'senders.yaml'),
     profile: path.join(dir, 'cli-test.sender.json'),
     csv: path.join(dir, 'bulk.csv'),
+    list: path.join(dir, 'flood-zone.txt'),
+    badList: path.join(dir, 'typo.txt'),
   };
+  const keyring = generateKeyring();
   let platform: ChildProcess;
   let url: string;
   const env: NodeJS.ProcessEnv = { SMIS_DATA_DIR: dir };
 
   beforeAll(async () => {
-    writeFileSync(files.keys, JSON.stringify(generateKeyring()), { mode: 0o600 });
+    writeFileSync(files.keys, JSON.stringify(keyring), { mode: 0o600 });
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     const onboarded = await cli(
@@ -57,6 +65,8 @@ describe('smis send, send-bulk, watch and reports against the running platform',
         'CLI test sender',
         '--categories',
         'health',
+        '--broadcast',
+        'alert',
         '--registry',
         files.senders,
         '--keys',
@@ -86,6 +96,13 @@ describe('smis send, send-bulk, watch and reports against the running platform',
           SMIS_SENDERS_FILE: files.senders,
           PORT: String(port),
           LOG_LEVEL: 'warn',
+          // Its own group on the shared broker, and a slow per-device fan-out (APNs: one push per
+          // second, one device per page) so a country broadcast is still running when cancelled.
+          SMIS_BROADCAST_CONSUMER_GROUP: uniqueName('smis-broadcast-cli'),
+          SMIS_BROADCAST_APNS_RATE: '1',
+          SMIS_BROADCAST_PAGE_SIZE: '1',
+          SMIS_BROADCAST_CONCURRENCY: '1',
+          SMIS_BROADCAST_POLL_INTERVAL_MS: '200',
         },
         stdio: 'ignore',
       },
@@ -167,6 +184,267 @@ describe('smis send, send-bulk, watch and reports against the running platform',
     const cost = await cli(['report', 'cost', '--platform', url, '--json'], env);
     expect(cost.code).toBe(0);
     expect(JSON.parse(cost.out)).toHaveProperty('totals');
+  });
+
+  /** The enrolment credential identity would issue after an SMS code (ADR 4), made with the test keyring. */
+  async function credentialOf(identifier: string): Promise<string> {
+    const pseudonymizer = createPseudonymizer(keyring.pseudonym.public);
+    const transcryptor = createTranscryptor(keyring.pseudonym.transcryptor);
+    const pp = pseudonymizer.polymorphicPseudonym(identifier);
+    const jwk = keyring.identity.credentialPrivateKey as { kty: string; crv: string; x: string };
+    const key = await importJWK({ ...jwk, alg: 'EdDSA' }, 'EdDSA');
+    const kid = await calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x });
+    return new SignJWT({
+      app: [transcryptor.transcrypt(pseudonymizer.rerandomize(pp), 'app')],
+      pp: [pseudonymizer.rerandomize(pp)],
+      methods: ['sms_otp'],
+    })
+      .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'smis-enrolment+jwt' })
+      .setIssuer('smis-identity')
+      .setAudience('smis-app-channel')
+      .setSubject(randomUUID())
+      .setJti(randomUUID())
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(key);
+  }
+
+  /** A citizen's device registered in the app channel. */
+  async function registerDevice(
+    identifier: string,
+    provider: 'fcm' | 'apns',
+    alertRegions: string[] = [],
+  ): Promise<TestDevice> {
+    const credential = await credentialOf(identifier);
+    const device = newDevice();
+    const token =
+      provider === 'apns' ? randomBytes(32).toString('hex') : `fcm-${randomBytes(12).toString('hex')}`;
+    const request = async (method: 'POST' | 'PUT', route: string, payload: unknown): Promise<number> => {
+      const body = JSON.stringify(payload);
+      const response = await fetch(`${url}${route}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...device.sign(method, route, body) },
+        body,
+      });
+      return response.status;
+    };
+    expect(
+      await request('POST', '/v1/app/devices', {
+        credential,
+        encryptionPublicKey: Buffer.from(device.keys.publicKey).toString('base64'),
+        signingPublicKey: Buffer.from(device.signing.publicKey).toString('base64'),
+        push: { provider, token },
+        notificationsEnabled: true,
+      }),
+    ).toBe(201);
+    if (alertRegions.length > 0)
+      expect(await request('PUT', '/v1/app/preferences', { alertRegions })).toBe(200);
+    return device;
+  }
+
+  async function deviceCall(device: TestDevice, method: 'GET' | 'POST', route: string): Promise<Response> {
+    return fetch(`${url}${route}`, { method, headers: device.sign(method, route) });
+  }
+
+  /** The broadcasts in a device's inbox. */
+  async function inboxBroadcasts(device: TestDevice): Promise<string[]> {
+    const response = await deviceCall(device, 'GET', '/v1/app/inbox');
+    expect(response.status).toBe(200);
+    const { items } = (await response.json()) as { items: { messageId: string; kind: string }[] };
+    return items.filter((i) => i.kind === 'broadcast').map((i) => i.messageId);
+  }
+
+  /** The platform's view of a broadcast, as the CLI reads it. */
+  async function broadcastView(broadcastId: string): Promise<BroadcastView | undefined> {
+    const response = await fetch(`${url}/v1/broadcast/broadcasts/${broadcastId}`, {
+      headers: { 'x-smis-sender-id': 'cli-test' },
+    });
+    return response.ok ? ((await response.json()) as BroadcastView) : undefined;
+  }
+
+  // The broadcast tests build on each other (the devices, the finished region broadcast): run them together.
+  const broadcastIdOf = (out: string): string => (JSON.parse(out) as { broadcastId: string }).broadcastId;
+  let inRegion: TestDevice;
+  let outside: TestDevice;
+  let regionBroadcast: string;
+
+  it('broadcasts to an alert region: only subscribed devices get it, and watch follows it to the end', async () => {
+    inRegion = await registerDevice('tel:+32470990101', 'fcm', ['21004']);
+    outside = await registerDevice('tel:+32470990102', 'fcm');
+    const sent = await cli(
+      [
+        'broadcast',
+        'send',
+        '--profile',
+        files.profile,
+        '--region',
+        '21004',
+        '--priority',
+        'URGENT',
+        '--title',
+        'Flood warning',
+        '--text',
+        'nl=Blijf binnen.',
+        '--text',
+        'fr=Restez à l’intérieur.',
+        '--json',
+      ],
+      env,
+    );
+    expect(sent.err).toBe('');
+    expect(sent.code).toBe(0);
+    regionBroadcast = broadcastIdOf(sent.out);
+
+    const watched = await cli(
+      [
+        'broadcast',
+        'watch',
+        regionBroadcast,
+        '--profile',
+        files.profile,
+        '--interval',
+        '0.2',
+        '--timeout',
+        '60',
+      ],
+      env,
+    );
+    expect(watched.code).toBe(0);
+    expect(watched.out).toMatch(new RegExp(`${regionBroadcast}  DONE$`, 'm'));
+    // The FCM device of the region is reached through the region topic: one topic message.
+    expect(watched.out).toContain(
+      `broadcast ${regionBroadcast} DONE: targeted 1, pushes sent 0 + 1 topic message, failed 0`,
+    );
+    expect(watched.err).toMatch(/\[[#.]{24}\] +\d+% DONE +targeted 1 · pushes 0 \+ 1 topic/);
+    expect(await inboxBroadcasts(inRegion)).toContain(regionBroadcast);
+    expect(await inboxBroadcasts(outside)).not.toContain(regionBroadcast);
+
+    // The citizen opens it: delivered and read show in the progress.
+    expect((await deviceCall(inRegion, 'GET', `/v1/app/messages/${regionBroadcast}`)).status).toBe(200);
+    expect((await deviceCall(inRegion, 'POST', `/v1/app/messages/${regionBroadcast}/read`)).status).toBe(204);
+    const again = await cli(
+      ['broadcast', 'watch', regionBroadcast, '--profile', files.profile, '--json'],
+      env,
+    );
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.out.trim().split('\n').at(-1) as string)).toMatchObject({
+      state: 'DONE',
+      devicesTargeted: 1,
+      delivered: 1,
+      read: 1,
+    });
+  });
+
+  it('broadcasts to a list file, pseudonymized and streamed, reaching the listed citizen only', async () => {
+    writeFileSync(
+      files.list,
+      '# flood zone, street by street\n0470 99 01 02\n\ntel:+32470990901\nniss:85073003328\n',
+    );
+    const sent = await cli(
+      [
+        'broadcast',
+        'send',
+        '--profile',
+        files.profile,
+        '--list',
+        files.list,
+        '--priority',
+        'URGENT',
+        '--text',
+        'Sandbags at the town hall.',
+        '--watch',
+        '--timeout',
+        '60',
+      ],
+      env,
+    );
+    expect(sent.code).toBe(0);
+    const id = /^broadcast ([0-9a-f-]{36}) published \(LIST, URGENT, category alert\)$/m.exec(sent.out)?.[1];
+    expect(id).toBeDefined();
+    expect(sent.out).toContain('  list: 3 recipients in 1 chunks');
+    expect(sent.err).toContain('list: 3 recipients published in 1 chunks');
+    expect(sent.out).toContain(
+      `broadcast ${id} DONE: list recipients 3, targeted 1, pushes sent 1, failed 0`,
+    );
+    expect(await inboxBroadcasts(outside)).toContain(id);
+    expect(await inboxBroadcasts(inRegion)).not.toContain(id);
+
+    writeFileSync(files.badList, 'tel:+32470990102\n\nniss:93051822399\n');
+    const refused = await cli(
+      ['broadcast', 'send', '--profile', files.profile, '--list', files.badList, '--text', 'Hi'],
+      env,
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.err).toBe(
+      `smis: ${files.badList}:3: invalid recipient (niss-check-digits): the last two digits do not match the first nine: check the NISS for a typo\n`,
+    );
+    expect(refused.out).toBe('');
+  });
+
+  it('cancels a running country broadcast: watch ends with CANCELLED and it leaves the inboxes', async () => {
+    for (let i = 0; i < 8; i++) await registerDevice(`tel:+3247099020${i}`, 'apns');
+    const sent = await cli(
+      [
+        'broadcast',
+        'send',
+        '--profile',
+        files.profile,
+        '--everyone',
+        '--priority',
+        'URGENT',
+        '--text',
+        'Test of the alert system.',
+        '--json',
+      ],
+      env,
+    );
+    expect(sent.code).toBe(0);
+    const id = broadcastIdOf(sent.out);
+    const watching = cli(
+      ['broadcast', 'watch', id, '--profile', files.profile, '--interval', '0.2', '--timeout', '90'],
+      env,
+    );
+    const running = await waitFor(
+      async () => {
+        const view = await broadcastView(id);
+        // Two pushes: it has been running for a second, so the watch (every 0.2 s) has seen it.
+        return view?.state === 'RUNNING' && view.pushesSent >= 2 ? view : undefined;
+      },
+      { timeoutMs: 60_000, description: 'the country broadcast to be running' },
+    );
+    expect(running.devicesTargeted).toBeGreaterThanOrEqual(10);
+    expect(await inboxBroadcasts(inRegion)).toContain(id);
+
+    const cancelled = await cli(['broadcast', 'cancel', id, '--profile', files.profile], env);
+    expect(cancelled.err).toBe('');
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.out).toMatch(
+      new RegExp(`^broadcast ${id} CANCELLED \\(broadcast\\.cancelled\\): targeted `),
+    );
+
+    const watched = await watching;
+    expect(watched.code).toBe(0);
+    expect(watched.out).toMatch(new RegExp(`${id}  RUNNING$`, 'm'));
+    expect(watched.out).toMatch(new RegExp(`${id}  CANCELLED \\(broadcast\\.cancelled\\)$`, 'm'));
+    expect(watched.err).toMatch(/RUNNING +targeted 1\d · pushes \d+ \+ 1 topic/);
+    const final = (await broadcastView(id)) as BroadcastView;
+    expect(final.state).toBe('CANCELLED');
+    expect(final.pushesSent).toBeLessThan(8); // the fan-out stopped: not every APNs device was pushed
+    expect(await inboxBroadcasts(inRegion)).not.toContain(id);
+
+    // Cancelling again changes nothing; a finished broadcast cannot be cancelled; an unknown one is not found.
+    expect((await cli(['broadcast', 'cancel', id, '--profile', files.profile], env)).code).toBe(0);
+    const finished = await cli(['broadcast', 'cancel', regionBroadcast, '--profile', files.profile], env);
+    expect(finished.code).toBe(1);
+    expect(finished.err).toMatch(/is DONE and cannot be cancelled: it has finished/);
+    const unknown = await cli(
+      ['broadcast', 'cancel', '00000000-0000-4000-8000-000000000000', '--profile', files.profile],
+      env,
+    );
+    expect(unknown).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/No broadcast 00000000-.* of sender cli-test/),
+    });
   });
 
   it('refuses a bad command line with exit code 2 and says what is missing', async () => {

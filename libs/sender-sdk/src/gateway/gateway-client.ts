@@ -1,6 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import {
   AuthenticationError,
+  BroadcastNotFoundError,
+  BroadcastStateError,
   GatewayError,
   RateLimitedError,
   TransportError,
@@ -24,6 +26,13 @@ export interface GatewayClientOptions {
 
 /** Renew the access token this long before it expires, so a request never carries a dying one. */
 const TOKEN_EXPIRY_MARGIN_MS = 30_000;
+/**
+ * The broadcast API (ADR 1100) takes the sender from this header, which a gateway in front of it
+ * sets after checking the bearer token (ADR 803) and which the local platform process reads as
+ * given. The SDK sends both: the token for the gateway, the header for a platform without one.
+ */
+export const SENDER_PRINCIPAL_HEADER = 'x-smis-sender-id';
+
 /** When the token answer has no usable Retry-After: wait this long. */
 const DEFAULT_RETRY_AFTER_SECONDS = 1;
 
@@ -38,6 +47,7 @@ interface CachedToken {
  * concurrent calls; a 401 on an API call renews it once.
  */
 export class GatewayClient {
+  private readonly root: string;
   private readonly base: string;
   private readonly tokenUrl: string;
   private readonly fetch: typeof fetch;
@@ -49,7 +59,8 @@ export class GatewayClient {
   private batchLookups = true;
 
   constructor(private readonly options: GatewayClientOptions) {
-    this.base = `${options.gatewayUrl.replace(/\/+$/, '')}/v1/gateway`;
+    this.root = options.gatewayUrl.replace(/\/+$/, '');
+    this.base = `${this.root}/v1/gateway`;
     this.tokenUrl = `${this.base}/oauth/token`;
     this.fetch = options.fetch ?? globalThis.fetch;
     this.now = options.now ?? Date.now;
@@ -107,6 +118,42 @@ export class GatewayClient {
     });
   }
 
+  /** `GET /v1/broadcast/broadcasts/{id}`: state and aggregated progress of one of the sender's broadcasts. */
+  async broadcast(broadcastId: string): Promise<unknown> {
+    const answer = await this.broadcastCall('broadcasts/{id}', 'GET', broadcastId, '');
+    if (answer === undefined)
+      throw new TransportError('broadcasts/{id}', 'the platform answered no broadcast view', false);
+    return answer;
+  }
+
+  /** `POST /v1/broadcast/broadcasts/{id}/cancel` (204 also when it was cancelled before). */
+  async cancelBroadcast(broadcastId: string): Promise<void> {
+    await this.broadcastCall('broadcasts/{id}/cancel', 'POST', broadcastId, '/cancel');
+  }
+
+  private async broadcastCall(
+    operation: string,
+    method: 'GET' | 'POST',
+    broadcastId: string,
+    suffix: string,
+  ): Promise<unknown> {
+    try {
+      return await this.call(
+        operation,
+        method,
+        `${this.root}/v1/broadcast/broadcasts/${encodeURIComponent(broadcastId)}${suffix}`,
+        undefined,
+        { headers: { [SENDER_PRINCIPAL_HEADER]: this.options.senderId } },
+      );
+    } catch (error) {
+      if (error instanceof GatewayError && error.code === 'GATEWAY') {
+        if (error.status === 404) throw new BroadcastNotFoundError(operation, broadcastId, error.problem);
+        if (error.status === 409) throw new BroadcastStateError(operation, broadcastId, error.problem);
+      }
+      throw error;
+    }
+  }
+
   /** A valid access token, from the cache or a new one. */
   async accessToken(): Promise<string> {
     if (this.token && this.token.expiresAt - TOKEN_EXPIRY_MARGIN_MS > this.now()) return this.token.value;
@@ -154,13 +201,15 @@ export class GatewayClient {
     method: 'GET' | 'POST',
     path: string,
     body: unknown,
-    options: { notFound?: 'undefined' } = {},
+    options: { notFound?: 'undefined'; headers?: Record<string, string> } = {},
   ): Promise<unknown> {
+    const url = path.startsWith('/') ? `${this.base}${path}` : path;
     for (let attempt = 1; ; attempt++) {
       const token = await this.accessToken();
-      const response = await this.send(operation, `${this.base}${path}`, {
+      const response = await this.send(operation, url, {
         method,
         headers: {
+          ...options.headers,
           authorization: `Bearer ${token}`,
           accept: 'application/json',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),

@@ -26,6 +26,15 @@ export interface FakeGateway {
   readonly statuses: Map<string, MessageStatus[]>;
   /** Recipients per key lookup request: one for POST /keys/lookup, several for /keys/lookup/batch. */
   readonly lookupRequests: number[];
+  /**
+   * Broadcast views GET /v1/broadcast/broadcasts/{id} answers, by id: each GET takes the first
+   * (the last one stays). No entry: 404. The sender header must name the fixture's sender.
+   */
+  readonly broadcasts: Map<string, object[]>;
+  /** POST …/{id}/cancel answers: 204 by default, or this status. */
+  readonly cancelStatus: Map<string, number>;
+  /** Broadcast API requests seen: method, path, sender header, whether a valid token came with it. */
+  readonly broadcastRequests: { method: string; path: string; sender?: string; authorized: boolean }[];
   /** Whether POST /keys/lookup/batch exists (default true; false answers 404, as an older gateway). */
   batchLookups: boolean;
   /** Answers the next POST /messages with this status and problem instead. */
@@ -52,6 +61,9 @@ export async function startFakeGateway(platform: PlatformFixture): Promise<FakeG
     refusedAssertions: [],
     statuses: new Map(),
     lookupRequests: [],
+    broadcasts: new Map(),
+    cancelStatus: new Map(),
+    broadcastRequests: [],
     batchLookups: true,
     failNextSubmit: (status, problem, headers = {}) => void (nextFailure = { status, problem, headers }),
     revokeTokens: () => tokens.clear(),
@@ -99,10 +111,37 @@ export async function startFakeGateway(platform: PlatformFixture): Promise<FakeG
     return false;
   }
 
+  /** The broadcast service's API as the platform serves it: the sender from x-smis-sender-id. */
+  function broadcastApi(req: IncomingMessage, res: ServerResponse, id: string, cancel: boolean): void {
+    const sender = req.headers['x-smis-sender-id'] as string | undefined;
+    const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+    gateway.broadcastRequests.push({
+      method: req.method ?? '',
+      path: req.url ?? '',
+      sender,
+      authorized: !!match && tokens.has(match[1]),
+    });
+    if (!sender) return problem(res, 401, 'Error', 'No authenticated sender');
+    const views = sender === platform.senderId ? gateway.broadcasts.get(id) : undefined;
+    if (!views) return problem(res, 404, 'Not Found', `No broadcast ${id}`);
+    if (cancel && req.method === 'POST') {
+      const status = gateway.cancelStatus.get(id) ?? 204;
+      if (status === 204) {
+        res.writeHead(204).end();
+        return;
+      }
+      return problem(res, status, 'Conflict', `Broadcast ${id} is DONE and cannot be cancelled`);
+    }
+    if (req.method !== 'GET') return problem(res, 405, 'Method Not Allowed', String(req.method));
+    json(res, 200, views.length > 1 ? views.shift() : views[0]);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     const path = req.url ?? '';
     if (req.method === 'POST' && path === '/v1/gateway/oauth/token') return token(body, res);
+    const broadcast = /^\/v1\/broadcast\/broadcasts\/([^/]+)(\/cancel)?$/.exec(path);
+    if (broadcast) return broadcastApi(req, res, decodeURIComponent(broadcast[1]), !!broadcast[2]);
     if (!authorized(req, res)) return;
     if (req.method === 'POST' && path === '/v1/gateway/keys/lookup') {
       const { recipient } = JSON.parse(body) as { recipient: PolymorphicPseudonym };

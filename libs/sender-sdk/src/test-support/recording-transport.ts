@@ -1,4 +1,5 @@
-import type { MessageRequest } from '@smis/contracts';
+import type { Broadcast, MessageRequest } from '@smis/contracts';
+import type { BroadcastListChunk } from '../broadcast/list-records';
 import { HandoffQueue, type StatusStream } from '../transport/status-stream';
 import type { SenderTransport } from '../transport/transport';
 
@@ -6,6 +7,12 @@ import type { SenderTransport } from '../transport/transport';
 export class RecordingTransport implements SenderTransport {
   readonly kind = 'recording';
   readonly published: MessageRequest[] = [];
+  /** Broadcasts and list chunks in the order they were published. */
+  readonly broadcastRecords: (
+    { kind: 'broadcast'; broadcast: Broadcast } | { kind: 'chunk'; chunk: BroadcastListChunk }
+  )[] = [];
+  /** Called as each broadcast record is published (tests look at the world at that moment). */
+  onBroadcastRecord?: () => void;
   inFlight = 0;
   maxInFlight = 0;
   private readonly gates: (() => void)[] = [];
@@ -23,6 +30,20 @@ export class RecordingTransport implements SenderTransport {
     } finally {
       this.inFlight--;
     }
+  }
+
+  async publishBroadcast(broadcast: Broadcast): Promise<void> {
+    this.onBroadcastRecord?.();
+    this.broadcastRecords.push({ kind: 'broadcast', broadcast });
+  }
+
+  async publishListChunk(chunk: BroadcastListChunk): Promise<void> {
+    this.onBroadcastRecord?.();
+    // Copies: what was published, whatever the caller does with its buffers afterwards.
+    this.broadcastRecords.push({
+      kind: 'chunk',
+      chunk: { ...chunk, recipients: chunk.recipients.map((r) => Buffer.from(r)) },
+    });
   }
 
   /** Resolves once `count` publishes are waiting to be released. */

@@ -3,6 +3,7 @@ import {
   createAvroCodec,
   statusTopic,
   TOPICS,
+  type Broadcast,
   type MessageRequest,
   type MessageStatus,
 } from '@smis/contracts';
@@ -18,6 +19,11 @@ import {
   type PublishedBatch,
 } from '@smis/messaging';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import {
+  BROADCAST_LIST_TOPIC,
+  createListChunkCodec,
+  type BroadcastListChunk,
+} from '../broadcast/list-records';
 import { SenderConfigError, TransportError } from '../errors';
 import { BatcherClosedError, PublishBatcher, type PublishBatchOptions } from './publish-batcher';
 import { HandoffQueue, type StatusStream, type WatchOptions } from './status-stream';
@@ -62,6 +68,8 @@ class NoRetryProducer extends MessageProducer {
 /**
  * Publishes MessageRequests to smis.requests.v1 (key messageId) and follows
  * smis.status.<senderId>.v1. Concurrent publishes share producer calls (PublishBatcher).
+ * Broadcasts go to smis.broadcasts.v1 and their lists to smis.broadcasts.lists.v1 (key
+ * broadcastId), one awaited record at a time so the chunks keep their order.
  */
 export class KafkaSenderTransport implements SenderTransport {
   readonly kind = 'kafka';
@@ -69,6 +77,8 @@ export class KafkaSenderTransport implements SenderTransport {
   private readonly producer: MessageProducer;
   private readonly batcher: PublishBatcher;
   private readonly codec = createAvroCodec();
+  private readonly listCodec = createListChunkCodec();
+  private closed = false;
   private readonly streams = new Set<StatusStream>();
 
   constructor(
@@ -99,6 +109,31 @@ export class KafkaSenderTransport implements SenderTransport {
       throw new TransportError(
         'publish',
         `could not publish to ${TOPICS.requests}: ${(error as Error).message}`,
+        isRetriable(error),
+        { cause: error },
+      );
+    }
+  }
+
+  async publishBroadcast(broadcast: Broadcast): Promise<void> {
+    const value = await this.codec.encode('Broadcast', broadcast);
+    await this.publishOne(TOPICS.broadcasts, broadcast.broadcastId, value);
+  }
+
+  async publishListChunk(chunk: BroadcastListChunk): Promise<void> {
+    const value = await this.listCodec.encode('BroadcastListChunk', chunk);
+    await this.publishOne(BROADCAST_LIST_TOPIC, chunk.broadcastId, value);
+  }
+
+  private async publishOne(topic: string, key: string, value: Buffer): Promise<void> {
+    if (this.closed)
+      throw new TransportError('publish', 'the sender client is closed: create a new one', false);
+    try {
+      await this.producer.send(topic, [{ key, value }]);
+    } catch (error) {
+      throw new TransportError(
+        'publish',
+        `could not publish to ${topic}: ${(error as Error).message}`,
         isRetriable(error),
         { cause: error },
       );
@@ -193,6 +228,7 @@ export class KafkaSenderTransport implements SenderTransport {
 
   /** Publishes what was handed in, then stops the status streams and the producer. */
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all([this.batcher.close(), ...[...this.streams].map((stream) => stream.close())]);
     await this.producer.disconnect();
   }
