@@ -52,7 +52,10 @@ describe('AcceptRequestUseCase.executeBatch (real PostgreSQL)', () => {
   const codec = createAvroCodec();
   const sources: DataSource[] = [];
 
-  async function useCaseOn(schema: string): Promise<{ useCase: AcceptRequestUseCase; ds: DataSource }> {
+  async function useCaseOn(
+    schema: string,
+    clock: () => number = () => now,
+  ): Promise<{ useCase: AcceptRequestUseCase; ds: DataSource }> {
     const ds = await openServiceDataSource({
       databaseUrl: testDatabaseUrl(),
       schema,
@@ -63,7 +66,7 @@ describe('AcceptRequestUseCase.executeBatch (real PostgreSQL)', () => {
     sources.push(ds);
     const useCase = new AcceptRequestUseCase(
       { ...config, schema },
-      { transcryption: transcription, senders, clock: () => now },
+      { transcryption: transcription, senders, clock },
       ds,
       new Outbox(ds),
       codec,
@@ -301,5 +304,24 @@ describe('AcceptRequestUseCase.executeBatch (real PostgreSQL)', () => {
       });
       expect({ mode: other.mode, ...other.state }).toEqual({ mode: other.mode, ...reference });
     }
+  });
+
+  it('judges the rate when the sender is locked, not when the batch began', async () => {
+    // A batch that began at `now` waited for the sender's row while a batch that began 1.5 s
+    // later took it and moved the rate state there; this batch gets the row at now + 2 s.
+    const schema = uniqueName('router_batch').replace(/-/g, '_');
+    let calls = 0;
+    const { useCase, ds } = await useCaseOn(schema, () => (calls++ === 0 ? now : now + 2_000));
+    await ds.query(`INSERT INTO "${schema}"."sender_rate" ("sender_id", "tat") VALUES ($1, $2)`, [
+      plain.senderId,
+      now + 1_500,
+    ]);
+    const [command] = await commandsFor([build(plain, { citizen: citizens[0] })]);
+    const [outcome] = await useCase.executeBatch([command]);
+    expect(outcome).toEqual({ kind: 'accepted' });
+    const [{ tat }] = await ds.query(`SELECT "tat" FROM "${schema}"."sender_rate" WHERE "sender_id" = $1`, [
+      plain.senderId,
+    ]);
+    expect(tat).toBeCloseTo(now + 2_000 + 0.1, 3); // from the instant of the lock, one interval on
   });
 });

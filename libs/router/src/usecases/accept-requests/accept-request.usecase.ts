@@ -287,7 +287,11 @@ export class AcceptRequestUseCase {
         changed: false,
       });
     }
-    return { liveKeys, preferences, live, budgets };
+    // The rate is judged at the instant the sender's row was obtained, not when the batch began:
+    // a batch that waited for the lock would otherwise see the rate state of batches that began
+    // after it as the future, and defer messages that conform.
+    const lockedAt = Math.max(now, (this.ports.clock ?? Date.now)());
+    return { liveKeys, preferences, live, budgets, lockedAt };
   }
 
   /** One request's decision against the batch's counters, which it then updates. */
@@ -334,8 +338,8 @@ export class AcceptRequestUseCase {
     // Rate (may defer), then the daily quota (counts the message), then the rate state.
     const budget = state.budgets.get(request.senderId);
     if (!budget) throw new Error(`sender ${request.senderId}: rate state was not loaded`);
-    const rate = rateDecision(budget.tat, now, policy.ratePerSecond);
-    if (rate.allowAt - now > this.config.maxRateDelaySeconds * 1000) {
+    const rate = rateDecision(budget.tat, state.lockedAt, policy.ratePerSecond);
+    if (rate.allowAt - state.lockedAt > this.config.maxRateDelaySeconds * 1000) {
       return this.reject(tx, row, REASONS.rate, false);
     }
     if (budget.count >= policy.dailyQuota) return this.reject(tx, row, REASONS.dailyQuota, false);
@@ -357,7 +361,7 @@ export class AcceptRequestUseCase {
     const quietEnd =
       request.priority === 'URGENT' ? undefined : quietHoursEnd(rate.allowAt, policy.quietHours);
     const releaseAt = quietEnd ?? rate.allowAt;
-    if (releaseAt > now) {
+    if (releaseAt > state.lockedAt) {
       const reason = quietEnd !== undefined ? REASONS.quietHours : REASONS.rate;
       row.decision = 'DEFERRED';
       row.reason = reason;
