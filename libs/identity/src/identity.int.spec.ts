@@ -83,21 +83,44 @@ function makePhone(): string {
   }
 }
 
-/** The forms a phone number or NISS may take in text. */
+/**
+ * The base64 text any base64 (or base64url) encoding of a larger text containing `value` must
+ * contain, for each of the three byte alignments the value can start at.
+ */
+function base64Forms(value: string): string[] {
+  const bytes = Buffer.from(value, 'utf8');
+  const forms: string[] = [];
+  for (let k = 0; k < 3; k++) {
+    const encoded = Buffer.concat([Buffer.alloc(k), bytes]).toString('base64');
+    const core = encoded.slice(4 * Math.ceil(k / 3), 4 * Math.floor((k + bytes.length) / 3));
+    if (core.length >= 8) forms.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return forms;
+}
+
+/** The forms a phone number or NISS may take in text, encoded (hex, base64) or not. */
 function canaryForms(value: string): string[] {
+  let written: string[];
   if (value.startsWith('+32')) {
     const national = `0${value.slice(3)}`;
-    return [
+    written = [
       value,
       value.slice(1),
+      `00${value.slice(1)}`,
       national,
       value.slice(3),
       `${national.slice(0, 4)} ${national.slice(4, 6)} ${national.slice(6, 8)} ${national.slice(8)}`,
     ];
+  } else {
+    written = [
+      value,
+      `${value.slice(0, 2)}.${value.slice(2, 4)}.${value.slice(4, 6)}-${value.slice(6, 9)}.${value.slice(9)}`,
+    ];
   }
   return [
-    value,
-    `${value.slice(0, 2)}.${value.slice(2, 4)}.${value.slice(4, 6)}-${value.slice(6, 9)}.${value.slice(9)}`,
+    ...written,
+    Buffer.from(value, 'utf8').toString('hex'),
+    ...written.slice(0, 2).flatMap((form) => base64Forms(form)),
   ];
 }
 
