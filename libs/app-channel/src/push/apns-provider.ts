@@ -6,6 +6,23 @@ import { retryAfterMs, type PushNotification, type PushOutcome, type PushProvide
 /** Provider tokens are refreshed after 50 minutes (APNs refuses them after 60, and more than one per 20 minutes). */
 const TOKEN_LIFETIME_MS = 50 * 60_000;
 
+/** APNs' answer to one request: the status, the JSON body's `reason`, the Retry-After header. */
+export interface ApnsAnswer {
+  status: number;
+  reason?: string;
+  retryAfter?: string;
+}
+
+/**
+ * Sends one APNs request (`POST path`, the APNs headers, the JSON payload): the provider's own
+ * HTTP/2 session unless a stand-in is given to its constructor (the broadcast bench's null transport).
+ */
+export type ApnsTransport = (
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+) => Promise<ApnsAnswer>;
+
 /**
  * APNs over HTTP/2: one session per provider, `POST /3/device/{token}` with an ES256 provider
  * token, apns-topic and apns-push-type; an alert push whose text is a localization key, so the
@@ -19,6 +36,7 @@ export class ApnsPushProvider implements PushProvider {
   constructor(
     private readonly config: ApnsConfig,
     private readonly timeoutMs: number,
+    private readonly transport?: ApnsTransport,
   ) {}
 
   async send(token: string, n: PushNotification): Promise<PushOutcome> {
@@ -28,7 +46,7 @@ export class ApnsPushProvider implements PushProvider {
       aps: { alert: { 'loc-key': 'SMIS_NEW_MESSAGE' }, 'mutable-content': 1 },
       mid: n.messageId,
     });
-    let answer: { status: number; reason?: string; retryAfter?: string };
+    let answer: ApnsAnswer;
     try {
       answer = await this.request(
         `/3/device/${encodeURIComponent(token)}`,
@@ -79,11 +97,8 @@ export class ApnsPushProvider implements PushProvider {
     return session;
   }
 
-  private request(
-    path: string,
-    headers: Record<string, string>,
-    body: string,
-  ): Promise<{ status: number; reason?: string; retryAfter?: string }> {
+  private request(path: string, headers: Record<string, string>, body: string): Promise<ApnsAnswer> {
+    if (this.transport) return this.transport(path, headers, body);
     return new Promise((resolve, reject) => {
       const req = this.connection().request({
         [constants.HTTP2_HEADER_METHOD]: 'POST',

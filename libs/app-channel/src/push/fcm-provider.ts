@@ -1,6 +1,6 @@
 import { importPKCS8, SignJWT } from 'jose';
 import type { FcmConfig } from '../config';
-import { PushHttpClient, type HttpAnswer } from './http-client';
+import { PushHttpClient, type HttpAnswer, type PushHttp } from './http-client';
 import {
   retryAfterMs,
   type PushNotification,
@@ -27,13 +27,15 @@ export class FcmPushProvider implements PushProvider, TopicPushProvider {
   readonly kind = 'fcm' as const;
   private accessToken?: { value: string; expiresAt: number };
   private pending?: Promise<string>;
-  private readonly http: PushHttpClient;
+  private readonly http: PushHttp;
 
   constructor(
     private readonly config: FcmConfig,
     private readonly timeoutMs: number,
+    /** Sends the push requests (default: a keep-alive PushHttpClient). */
+    http?: PushHttp,
   ) {
-    this.http = new PushHttpClient(timeoutMs);
+    this.http = http ?? new PushHttpClient(timeoutMs);
   }
 
   async close(): Promise<void> {

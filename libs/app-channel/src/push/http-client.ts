@@ -12,12 +12,25 @@ export interface HttpAnswer {
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
 /**
+ * How the FCM and Web Push providers send one request: a PushHttpClient unless a stand-in is
+ * given to their constructor (the broadcast bench's null transport).
+ */
+export interface PushHttp {
+  post(
+    url: string,
+    headers: Readonly<Record<string, string | number>>,
+    body: string | Buffer,
+  ): Promise<HttpAnswer>;
+  close(): void;
+}
+
+/**
  * POSTs over node:http(s) with keep-alive connections, for the per-message push requests (FCM,
  * Web Push). Node 20's `fetch` spends several times the CPU per request (web streams, abort
  * signals), which made it the app channel's largest cost per job (ADR 601). Each call has a total
  * budget of `timeoutMs`; running out fails it with a `TimeoutError`, as `AbortSignal.timeout` did.
  */
-export class PushHttpClient {
+export class PushHttpClient implements PushHttp {
   private readonly agents = {
     'http:': new http.Agent({ keepAlive: true }),
     'https:': new https.Agent({ keepAlive: true }),

@@ -1,8 +1,14 @@
-import { startPushEmulators, type PushEmulators } from '@smis/push-emulators';
+import {
+  decryptWebPushPayload,
+  generateSubscriptionSecrets,
+  startPushEmulators,
+  type PushEmulators,
+} from '@smis/push-emulators';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorPushConfig } from '../emulator-config';
-import { ApnsPushProvider } from './apns-provider';
+import { ApnsPushProvider, type ApnsTransport } from './apns-provider';
+import type { HttpAnswer, PushHttp } from './http-client';
 import { FcmPushProvider } from './fcm-provider';
 import { sendWithRetry } from './push-dispatcher';
 import type { PushNotification, PushOutcome, PushProvider } from './push-provider';
@@ -99,6 +105,112 @@ describe('push providers against the emulators', () => {
       kind: 'retry',
       reason: 'webpush.429',
     });
+  });
+
+  it('Web Push: signs one VAPID token per push service and reuses it until an hour before it expires', async () => {
+    const a = emulators.webPush.createSubscription();
+    const b = emulators.webPush.createSubscription();
+    expect(await webPush.send(JSON.stringify(a.subscription), note)).toEqual({ kind: 'sent' });
+    expect(await webPush.send(JSON.stringify(b.subscription), note)).toEqual({ kind: 'sent' });
+    const [pa, pb] = [
+      await emulators.webPush.waitFor((p) => p.token === a.id),
+      await emulators.webPush.waitFor((p) => p.token === b.id),
+    ];
+    // The emulator verified both (ES256 signature, audience, expiry); one token served both.
+    expect(pa.headers['authorization']).toBe(pb.headers['authorization']);
+    const token = /t=([^,]+)/.exec(String(pa.headers['authorization']))?.[1] as string;
+    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as {
+      exp: number;
+      aud: string;
+    };
+    expect(claims.aud).toBe(new URL(a.subscription.endpoint).origin);
+    const now = Date.now();
+    expect(claims.exp * 1000).toBeGreaterThan(now + 11 * 3_600_000);
+    expect(claims.exp * 1000).toBeLessThanOrEqual(now + 12 * 3_600_000 + 1_000);
+
+    const first = webPush.vapidAuthorization(a.subscription.endpoint);
+    expect(webPush.vapidAuthorization(a.subscription.endpoint, claims.exp * 1000 - 3_601_000)).toBe(first);
+    const renewed = webPush.vapidAuthorization(a.subscription.endpoint, claims.exp * 1000 - 3_599_000);
+    expect(renewed).not.toBe(first);
+    expect(webPush.vapidAuthorization('https://other.push.example/x')).not.toBe(renewed);
+  });
+
+  it('sends through an injected transport, not the network, and maps its answers the same way', async () => {
+    const config = emulatorPushConfig(emulators);
+    const posts: { url: string; headers: Record<string, string | number>; body: Buffer }[] = [];
+    const answers: HttpAnswer[] = [];
+    const answer = (status: number, body: object = {}): HttpAnswer => ({
+      status,
+      header: () => undefined,
+      body: Buffer.from(JSON.stringify(body)),
+    });
+    const http: PushHttp = {
+      post: async (url, headers, body) => {
+        posts.push({ url, headers: { ...headers }, body: Buffer.from(body) });
+        return answers.shift() ?? answer(200);
+      },
+      close: () => undefined,
+    };
+    const received = () => emulators.fcm.received.length + emulators.webPush.received.length;
+    const before = received();
+
+    // FCM: the access token still comes from the token endpoint; the send goes to the stand-in.
+    const viaFcm = new FcmPushProvider(config.fcm!, 5_000, http);
+    expect(await viaFcm.send('tok-injected', note)).toEqual({ kind: 'sent' });
+    expect(posts[0].url).toBe(
+      `${emulators.fcm.url}/v1/projects/${config.fcm!.serviceAccount.project_id}/messages:send`,
+    );
+    expect(String(posts[0].headers['authorization'])).toMatch(/^Bearer .+/);
+    expect(JSON.parse(posts[0].body.toString())).toMatchObject({
+      message: { token: 'tok-injected', data: { mid: note.messageId }, android: { ttl: '600s' } },
+    });
+    answers.push(answer(404, { error: { status: 'NOT_FOUND', details: [{ errorCode: 'UNREGISTERED' }] } }));
+    expect(await viaFcm.send('tok-injected', note)).toEqual({ kind: 'gone', reason: 'fcm.unregistered' });
+
+    // Web Push: VAPID and the RFC 8291 encryption are done; the subscription's keys open the body.
+    const secrets = generateSubscriptionSecrets();
+    const subscription = {
+      endpoint: 'https://push.example/send/injected',
+      keys: { p256dh: secrets.publicKey, auth: secrets.auth },
+    };
+    const viaWebPush = new WebPushProvider(config.webPush!, 5_000, http);
+    expect(await viaWebPush.send(JSON.stringify(subscription), note)).toEqual({ kind: 'sent' });
+    const web = posts[2];
+    expect(web.url).toBe(subscription.endpoint);
+    expect(web.headers['Content-Encoding']).toBe('aes128gcm');
+    expect(String(web.headers['Authorization'])).toMatch(/^vapid t=.+, k=.+/);
+    expect(web.body.toString()).not.toContain(note.messageId);
+    expect(JSON.parse(decryptWebPushPayload(web.body, secrets).toString())).toEqual({ mid: note.messageId });
+    answers.push(answer(410));
+    expect(await viaWebPush.send(JSON.stringify(subscription), note)).toEqual({
+      kind: 'gone',
+      reason: 'webpush.410',
+    });
+    expect(received()).toBe(before);
+
+    // APNs: the stand-in gets the path, the headers (ES256 provider token) and the payload.
+    const calls: Parameters<ApnsTransport>[] = [];
+    const apnsAnswers = [{ status: 200 }, { status: 410, reason: 'Unregistered' }];
+    const viaApns = new ApnsPushProvider(config.apns!, 5_000, async (...call) => {
+      calls.push(call);
+      return apnsAnswers.shift()!;
+    });
+    const apnsBefore = emulators.apns.received.length;
+    expect(await viaApns.send('ab12', note)).toEqual({ kind: 'sent' });
+    expect(await viaApns.send('ab12', note)).toEqual({ kind: 'gone', reason: 'apns.unregistered' });
+    expect(calls[0][0]).toBe('/3/device/ab12');
+    expect(calls[0][1]).toMatchObject({
+      'apns-topic': emulators.apns.topic,
+      'apns-push-type': 'alert',
+      'apns-collapse-id': note.messageId,
+    });
+    expect(calls[0][1].authorization).toMatch(/^bearer .+\..+\..+$/);
+    expect(JSON.parse(calls[0][2])).toEqual({
+      aps: { alert: { 'loc-key': 'SMIS_NEW_MESSAGE' }, 'mutable-content': 1 },
+      mid: note.messageId,
+    });
+    expect(emulators.apns.received.length).toBe(apnsBefore);
+    await viaApns.close();
   });
 
   it('retries throttled pushes with backoff, up to the attempt limit', async () => {

@@ -1,6 +1,6 @@
-import { generateRequestDetails, type PushSubscription } from 'web-push';
+import { generateRequestDetails, getVapidHeaders, type PushSubscription } from 'web-push';
 import type { WebPushConfig } from '../config';
-import { PushHttpClient, type HttpAnswer } from './http-client';
+import { PushHttpClient, type HttpAnswer, type PushHttp } from './http-client';
 import { retryAfterMs, type PushNotification, type PushOutcome, type PushProvider } from './push-provider';
 
 /** Parses and checks a stored Web Push subscription (JSON: endpoint, keys.p256dh, keys.auth). */
@@ -16,6 +16,11 @@ export function parseSubscription(value: string, allowInsecure: boolean): PushSu
   return { endpoint: parsed.endpoint, keys: { p256dh: parsed.keys.p256dh, auth: parsed.keys.auth } };
 }
 
+/** Lifetime of a VAPID token (RFC 8292: at most 24 h). */
+const VAPID_TOKEN_TTL_S = 12 * 3600;
+/** Push services whose VAPID header is kept at once. */
+const VAPID_CACHE_MAX = 1_000;
+
 /**
  * Web Push: web-push builds the request (VAPID JWT, aes128gcm payload encryption per RFC 8291);
  * PushHttpClient sends it (keep-alive node:http(s)), so http endpoints of a local emulator work
@@ -23,17 +28,45 @@ export function parseSubscription(value: string, allowInsecure: boolean): PushSu
  */
 export class WebPushProvider implements PushProvider {
   readonly kind = 'webpush' as const;
-  private readonly http: PushHttpClient;
+  private readonly http: PushHttp;
+  /**
+   * VAPID `Authorization` per push service (audience = endpoint origin), reused until an hour
+   * before it expires: signing a fresh ES256 token for every push cost more than the payload
+   * encryption. RFC 8292 allows tokens of up to 24 h; these live 12 h.
+   */
+  private readonly vapid = new Map<string, { authorization: string; renewAt: number }>();
 
   constructor(
     private readonly config: WebPushConfig,
     timeoutMs: number,
+    /** Sends the push requests (default: a keep-alive PushHttpClient). */
+    http?: PushHttp,
   ) {
-    this.http = new PushHttpClient(timeoutMs);
+    this.http = http ?? new PushHttpClient(timeoutMs);
   }
 
   async close(): Promise<void> {
     this.http.close();
+  }
+
+  /** The VAPID Authorization header for the endpoint's push service (cached, see `vapid`). */
+  vapidAuthorization(endpoint: string, now = Date.now()): string {
+    const audience = new URL(endpoint).origin;
+    const cached = this.vapid.get(audience);
+    if (cached && cached.renewAt > now) return cached.authorization;
+    const expiresAt = Math.floor(now / 1000) + VAPID_TOKEN_TTL_S;
+    const { Authorization } = getVapidHeaders(
+      audience,
+      this.config.subject,
+      this.config.publicKey,
+      this.config.privateKey,
+      'aes128gcm',
+      expiresAt,
+    );
+    // Subscriptions name their own endpoints: bound what they can make this process hold.
+    if (this.vapid.size >= VAPID_CACHE_MAX) this.vapid.clear();
+    this.vapid.set(audience, { authorization: Authorization, renewAt: (expiresAt - 3600) * 1000 });
+    return Authorization;
   }
 
   async send(token: string, n: PushNotification): Promise<PushOutcome> {
@@ -47,12 +80,12 @@ export class WebPushProvider implements PushProvider {
       TTL: Math.max(0, Math.floor(n.ttlSeconds)),
       urgency: n.priority === 'URGENT' ? 'high' : n.priority === 'LOW' ? 'low' : 'normal',
       contentEncoding: 'aes128gcm',
-      vapidDetails: {
-        subject: this.config.subject,
-        publicKey: this.config.publicKey,
-        privateKey: this.config.privateKey,
-      },
+      // The VAPID header is added below from the cache (null: web-push adds none itself).
+      vapidDetails: null as unknown as undefined,
     });
+    (details.headers as Record<string, string | number>)['Authorization'] = this.vapidAuthorization(
+      subscription.endpoint,
+    );
     let res: HttpAnswer;
     try {
       res = await this.http.post(
