@@ -27,7 +27,7 @@ import { IdentityModule, loadIdentityConfig } from '@smis/identity';
 import { EmailChannelModule, loadEmailChannelConfig } from '@smis/email-channel';
 import { loadSmsChannelConfig, SmsChannelModule } from '@smis/sms-channel';
 import { BroadcastModule, loadBroadcastConfig, type BroadcastDeliveryPort } from '@smis/broadcast';
-import { GatewayModule, loadGatewayConfig } from '@smis/gateway';
+import { AccessTokenVerifier, GatewayModule, loadGatewayConfig } from '@smis/gateway';
 import { loadRouterConfig, RouterModule, RouterScorecardService } from '@smis/router';
 import {
   loadStatusConfig,
@@ -41,6 +41,7 @@ import type { PlatformConfig } from './config';
 import type { Database } from './database/database';
 import { DATABASE, DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { AccessTokenPrincipalResolver } from './sender-principal';
 import { PLATFORM_CONFIG, SENDER_REGISTRY } from './tokens';
 
 /** What the platform loads before Nest starts: configuration, secrets, the sender registry. */
@@ -58,14 +59,15 @@ export interface PlatformContext {
 @Global()
 @Module({})
 class PlatformContextModule {
-  static register(context: PlatformContext): DynamicModule {
+  static register(context: PlatformContext, senderTokens: AccessTokenVerifier): DynamicModule {
     return {
       module: PlatformContextModule,
       providers: [
         { provide: PLATFORM_CONFIG, useValue: context.config },
         { provide: SENDER_REGISTRY, useValue: context.senders },
+        { provide: AccessTokenVerifier, useValue: senderTokens },
       ],
-      exports: [PLATFORM_CONFIG, SENDER_REGISTRY],
+      exports: [PLATFORM_CONFIG, SENDER_REGISTRY, AccessTokenVerifier],
     };
   }
 }
@@ -99,6 +101,11 @@ export class PlatformModule {
     const { config, keyring, env, ports } = context;
     const hosts = (name: Parameters<typeof config.services.has>[0]) => config.services.has(name);
     const storage = { databaseUrl: config.databaseUrl, dataDir: `${config.dataDir}/pglite` };
+    // Loaded once: the gateway signs its access tokens with this key (generated at start unless
+    // SMIS_GATEWAY_SIGNING_KEY is set), and the status and broadcast APIs, served on the same port,
+    // take the sender from those tokens, verified the same way, never from a header (ADR 0803).
+    const gatewayConfig = loadGatewayConfig(env);
+    const senderTokens = new AccessTokenVerifier(gatewayConfig, context.senders);
     const identity = hosts('identity')
       ? IdentityModule.register(loadIdentityConfig(env, keyring))
       : undefined;
@@ -126,6 +133,7 @@ export class PlatformModule {
             ...storage,
             webhookSecretKey: keyring.statusWebhookSecretKey,
           }),
+          { principalResolver: AccessTokenPrincipalResolver },
         )
       : undefined;
     let gateway: DynamicModule | undefined;
@@ -143,7 +151,7 @@ export class PlatformModule {
           statusService: StatusService,
           scorecard: RouterScorecardService,
         ) => ({
-          config: loadGatewayConfig(env),
+          config: gatewayConfig,
           ports: { senders: context.senders, keyDirectory, status: statusService, scorecard },
         }),
       });
@@ -153,6 +161,7 @@ export class PlatformModule {
       if (!appChannel)
         throw new Error('SMIS_SERVICES: broadcast needs app-channel in the same process (for now)');
       broadcast = BroadcastModule.registerAsync({
+        principalResolver: AccessTokenPrincipalResolver,
         imports: [appChannel],
         inject: [BROADCAST_DELIVERY],
         useFactory: (delivery: BroadcastDeliveryPort) => ({
@@ -178,7 +187,7 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       imports: [
-        PlatformContextModule.register(context),
+        PlatformContextModule.register(context, senderTokens),
         // Records out and publish failures per topic, and W3C trace context on every record
         // produced and consumed (ADR 1201, ADR 1202).
         observeMessaging(

@@ -2,13 +2,18 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createPrivateKey, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { newDevice } from '@smis/app-channel/testing';
 import { createSodiumEnvelopeCrypto } from '@smis/crypto';
 import type { PlatformKeyring } from '@smis/keyring';
 import type { MessageContent } from '@smis/message-content';
-import { createSenderClient, type SenderTransport } from '@smis/sender-sdk';
+import {
+  CLIENT_ASSERTION_TYPE,
+  createClientAssertion,
+  createSenderClient,
+  type SenderTransport,
+} from '@smis/sender-sdk';
 import { Client } from 'pg';
 import { stringify } from 'yaml';
 import { createAvroCodec, statusTopic, TOPICS, type DeliveryEvent } from '@smis/contracts';
@@ -103,6 +108,44 @@ describe('platform process', () => {
     await platform?.close();
   });
 
+  /** A gateway access token of a registered sender (client credentials with private_key_jwt). */
+  async function accessToken(
+    senderId: string,
+    keys: { keyId: string; publicKey: Uint8Array; secretKey: Uint8Array },
+  ): Promise<string> {
+    const tokenUrl = `${platform.url}/v1/gateway/oauth/token`;
+    const privateKey = createPrivateKey({
+      key: {
+        kty: 'OKP',
+        crv: 'Ed25519',
+        d: Buffer.from(keys.secretKey.subarray(0, 32)).toString('base64url'),
+        x: Buffer.from(keys.publicKey).toString('base64url'),
+      },
+      format: 'jwk',
+    });
+    const assertion = createClientAssertion({
+      senderId,
+      keyId: keys.keyId,
+      privateKey,
+      audience: tokenUrl,
+      now: Date.now(),
+    });
+    const response = await fetch(tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: senderId,
+        client_assertion_type: CLIENT_ASSERTION_TYPE,
+        client_assertion: assertion,
+      }).toString(),
+    });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { access_token: string }).access_token;
+  }
+
+  const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
+
   it('answers /health with every dependency up', async () => {
     const response = await fetch(`${platform.url}/health`);
     const body = (await response.json()) as {
@@ -168,7 +211,8 @@ describe('platform process', () => {
   it('hosts the status service: a delivery event becomes a queryable status, and metrics move', async () => {
     const before = await scrape();
     const messageId = randomUUID();
-    const senderId = 'platform-test';
+    const senderId = 'canary-health';
+    const token = await accessToken(senderId, sender);
     const event: DeliveryEvent = {
       eventId: randomUUID(),
       messageId,
@@ -193,15 +237,16 @@ describe('platform process', () => {
     const status = await waitFor(
       async () => {
         const response = await fetch(`${platform.url}/v1/status/messages/${messageId}`, {
-          headers: { 'x-smis-sender-id': senderId },
+          headers: bearer(token),
         });
         return response.status === 200 ? ((await response.json()) as { status: string }) : undefined;
       },
       { timeoutMs: 30_000, description: 'the status of the published event' },
     );
     expect(status.status).toBe('DELIVERED');
+    // Another sender's token: not found, existence is not disclosed across senders (ADR 0803).
     const other = await fetch(`${platform.url}/v1/status/messages/${messageId}`, {
-      headers: { 'x-smis-sender-id': 'someone-else' },
+      headers: bearer(await accessToken(tracedSender.senderId, tracedSender.keys)),
     });
     expect(other.status).toBe(404);
     await expectMetricsMoved(before, [
@@ -224,6 +269,83 @@ describe('platform process', () => {
         atLeast: 1,
       },
     ]);
+  });
+
+  it('takes the sender of the status and broadcast APIs from a verified gateway token, never from the header alone', async () => {
+    const messageId = randomUUID();
+    const broadcastId = randomUUID();
+    const problemOf = async (response: Response) => ({
+      status: response.status,
+      type: response.headers.get('content-type'),
+      body: (await response.json()) as { status?: number },
+    });
+    const refused = (status: number) => ({
+      status,
+      type: expect.stringContaining('application/problem+json') as unknown,
+      body: expect.objectContaining({ status }) as unknown,
+    });
+    const header = { 'x-smis-sender-id': 'canary-health' };
+    // The header a gateway in front would set, but no token: 401 problem details.
+    expect(
+      await problemOf(await fetch(`${platform.url}/v1/status/messages/${messageId}`, { headers: header })),
+    ).toEqual(refused(401));
+    expect(
+      await problemOf(await fetch(`${platform.url}/v1/status/subscriptions`, { headers: header })),
+    ).toEqual(refused(401));
+    expect(
+      await problemOf(
+        await fetch(`${platform.url}/v1/broadcast/broadcasts/${broadcastId}/cancel`, {
+          method: 'POST',
+          headers: header,
+        }),
+      ),
+    ).toEqual(refused(401));
+    expect(
+      await problemOf(
+        await fetch(`${platform.url}/v1/broadcast/broadcasts/${broadcastId}`, { headers: header }),
+      ),
+    ).toEqual(refused(401));
+    // A token that is not the gateway's (altered signature): 401 as well.
+    const canary = await accessToken('canary-health', sender);
+    const forged = `${canary.slice(0, -4)}${canary.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
+    expect(
+      (
+        await fetch(`${platform.url}/v1/status/messages/${messageId}`, {
+          headers: { ...bearer(forged), ...header },
+        })
+      ).status,
+    ).toBe(401);
+    // One sender's token with another sender's header: refused, the token decides.
+    const traced = await accessToken(tracedSender.senderId, tracedSender.keys);
+    expect(
+      await problemOf(
+        await fetch(`${platform.url}/v1/status/messages/${messageId}`, {
+          headers: { ...bearer(traced), ...header },
+        }),
+      ),
+    ).toEqual(refused(403));
+    expect(
+      await problemOf(
+        await fetch(`${platform.url}/v1/broadcast/broadcasts/${broadcastId}/cancel`, {
+          method: 'POST',
+          headers: { ...bearer(traced), ...header },
+        }),
+      ),
+    ).toEqual(refused(403));
+    // The token alone, or with its own sender's header, is enough: this sender has no such message or broadcast.
+    expect(
+      (await fetch(`${platform.url}/v1/status/messages/${messageId}`, { headers: bearer(canary) })).status,
+    ).toBe(404);
+    expect(
+      (
+        await fetch(`${platform.url}/v1/broadcast/broadcasts/${broadcastId}/cancel`, {
+          method: 'POST',
+          headers: { ...bearer(canary), ...header },
+        })
+      ).status,
+    ).toBe(404);
+    const subscriptions = await fetch(`${platform.url}/v1/status/subscriptions`, { headers: bearer(canary) });
+    expect(subscriptions.status).toBe(200);
   });
 
   async function enrolByPhone(phone: string): Promise<string> {
@@ -306,12 +428,11 @@ describe('platform process', () => {
       const byPhone = await client.send({ ...common, recipient: `tel:${phone}` });
       expect(byPhone.reachability.devices).toHaveLength(1);
       const byNiss = await client.send({ ...common, recipient: `niss:${niss}` });
+      const token = await accessToken('canary-health', sender);
       const statusOf = async (id: string) =>
         (
           (await (
-            await fetch(`${platform.url}/v1/status/messages/${id}`, {
-              headers: { 'x-smis-sender-id': 'canary-health' },
-            })
+            await fetch(`${platform.url}/v1/status/messages/${id}`, { headers: bearer(token) })
           ).json()) as {
             status?: string;
           }

@@ -1,4 +1,10 @@
-import { Module, type DynamicModule, type FactoryProvider, type ModuleMetadata } from '@nestjs/common';
+import {
+  Module,
+  type DynamicModule,
+  type FactoryProvider,
+  type ModuleMetadata,
+  type Type,
+} from '@nestjs/common';
 import { createAvroCodec } from '@smis/contracts';
 import { Outbox, openServiceDataSource } from '@smis/persistence';
 import type { DataSource } from 'typeorm';
@@ -8,6 +14,7 @@ import { validateBroadcastConfig, type BroadcastConfig, type BroadcastConfigInpu
 import { createBroadcastRecordCodec } from './contracts/records';
 import { BROADCAST_ENTITIES } from './entities';
 import { BroadcastController } from './http/broadcast.controller';
+import { BroadcastPrincipalResolver, GatewayHeaderBroadcastPrincipalResolver } from './http/sender-principal';
 import { BROADCAST_MIGRATIONS } from './migrations';
 import type { BroadcastPorts } from './ports';
 import { BroadcastScheduler } from './scheduler';
@@ -26,6 +33,11 @@ import { GetBroadcastUseCase } from './usecases/get-broadcast/get-broadcast.usec
 import { ReceiveListChunkUseCase } from './usecases/receive-list-chunk/receive-list-chunk.usecase';
 import { RunBroadcastsUseCase } from './usecases/run-broadcast/run-broadcasts.usecase';
 
+export interface BroadcastModuleOptions {
+  /** How `/v1/broadcast` finds the authenticated sender (default: the gateway's `x-smis-sender-id` header). */
+  principalResolver?: Type<BroadcastPrincipalResolver>;
+}
+
 /**
  * The broadcast service (ADR 1100): consumes `smis.broadcasts.v1` and the list chunks of
  * `smis.broadcasts.lists.v1`, checks signature and code of conduct, keeps the durable schedule in
@@ -36,49 +48,68 @@ import { RunBroadcastsUseCase } from './usecases/run-broadcast/run-broadcasts.us
  */
 @Module({})
 export class BroadcastModule {
-  static register(input: BroadcastConfigInput | BroadcastConfig, ports: BroadcastPorts): DynamicModule {
-    return BroadcastModule.build([
-      { provide: BROADCAST_CONFIG, useValue: validateBroadcastConfig(input) },
-      { provide: BROADCAST_PORTS, useValue: ports },
-    ]);
+  static register(
+    input: BroadcastConfigInput | BroadcastConfig,
+    ports: BroadcastPorts,
+    options: BroadcastModuleOptions = {},
+  ): DynamicModule {
+    return BroadcastModule.build(
+      [
+        { provide: BROADCAST_CONFIG, useValue: validateBroadcastConfig(input) },
+        { provide: BROADCAST_PORTS, useValue: ports },
+      ],
+      options,
+    );
   }
 
   /**
    * When a port comes from another module (the app channel's BROADCAST_DELIVERY): import that
    * module and inject the port, as the platform does for the gateway.
    */
-  static registerAsync(options: {
-    imports?: ModuleMetadata['imports'];
-    inject?: FactoryProvider['inject'];
-    useFactory: (
-      ...args: never[]
-    ) =>
-      | { config: BroadcastConfigInput | BroadcastConfig; ports: BroadcastPorts }
-      | Promise<{ config: BroadcastConfigInput | BroadcastConfig; ports: BroadcastPorts }>;
-  }): DynamicModule {
+  static registerAsync(
+    options: BroadcastModuleOptions & {
+      imports?: ModuleMetadata['imports'];
+      inject?: FactoryProvider['inject'];
+      useFactory: (
+        ...args: never[]
+      ) =>
+        | { config: BroadcastConfigInput | BroadcastConfig; ports: BroadcastPorts }
+        | Promise<{ config: BroadcastConfigInput | BroadcastConfig; ports: BroadcastPorts }>;
+    },
+  ): DynamicModule {
     const SETUP = Symbol('smis.broadcast.setup');
-    const module = BroadcastModule.build([
-      { provide: SETUP, inject: options.inject ?? [], useFactory: options.useFactory },
-      {
-        provide: BROADCAST_CONFIG,
-        inject: [SETUP],
-        useFactory: (setup: { config: BroadcastConfigInput }) => validateBroadcastConfig(setup.config),
-      },
-      {
-        provide: BROADCAST_PORTS,
-        inject: [SETUP],
-        useFactory: (setup: { ports: BroadcastPorts }) => setup.ports,
-      },
-    ]);
+    const module = BroadcastModule.build(
+      [
+        { provide: SETUP, inject: options.inject ?? [], useFactory: options.useFactory },
+        {
+          provide: BROADCAST_CONFIG,
+          inject: [SETUP],
+          useFactory: (setup: { config: BroadcastConfigInput }) => validateBroadcastConfig(setup.config),
+        },
+        {
+          provide: BROADCAST_PORTS,
+          inject: [SETUP],
+          useFactory: (setup: { ports: BroadcastPorts }) => setup.ports,
+        },
+      ],
+      options,
+    );
     return { ...module, imports: options.imports ?? [] };
   }
 
-  private static build(setup: NonNullable<DynamicModule['providers']>): DynamicModule {
+  private static build(
+    setup: NonNullable<DynamicModule['providers']>,
+    options: BroadcastModuleOptions,
+  ): DynamicModule {
     return {
       module: BroadcastModule,
       controllers: [BroadcastController],
       providers: [
         ...setup,
+        {
+          provide: BroadcastPrincipalResolver,
+          useClass: options.principalResolver ?? GatewayHeaderBroadcastPrincipalResolver,
+        },
         {
           provide: BROADCAST_DATA_SOURCE,
           inject: [BROADCAST_CONFIG],

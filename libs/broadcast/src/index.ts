@@ -1,7 +1,13 @@
 // @smis/broadcast: messages to groups and to the whole country (ADR 1100). Signed broadcasts to
 // everyone, alert regions or explicit lists; stored once in the app channel, pushed through
 // provider topics and a rate-controlled device stream; durable schedule, cancellation, aggregates.
-export { BroadcastModule } from './broadcast.module';
+export { BroadcastModule, type BroadcastModuleOptions } from './broadcast.module';
+// HTTP: how `/v1/broadcast` finds the authenticated sender (as the status API, ADR 0803).
+export {
+  BroadcastPrincipalResolver,
+  GatewayHeaderBroadcastPrincipalResolver,
+  BROADCAST_PRINCIPAL_HEADER,
+} from './http/sender-principal';
 export { BroadcastService } from './broadcast.service';
 export {
   BROADCAST_DEFAULTS,

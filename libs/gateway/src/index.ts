@@ -19,3 +19,6 @@ export type {
 } from './ports';
 export type { ProblemDetails } from './http/problem';
 export { JWT_BEARER_ASSERTION } from './usecases/issue-token/issue-token.command';
+// For the other HTTP APIs of a process hosting the gateway (the platform's status and broadcast
+// APIs, ADR 0803): the sender of a request from the gateway's access token.
+export { AccessTokenVerifier, bearerToken } from './auth/access-token-verifier';

@@ -8,11 +8,17 @@ import { newDevice, type TestDevice } from '@smis/app-channel/testing';
 import { generateKeyring } from '@smis/keyring';
 import { createPseudonymizer, createTranscryptor } from '@smis/pseudonym';
 import { calculateJwkThumbprint, importJWK, SignJWT } from 'jose';
-import type { BroadcastView } from '@smis/sender-sdk';
+import {
+  BroadcastNotFoundError,
+  createSenderClient,
+  type BroadcastView,
+  type SenderClient,
+} from '@smis/sender-sdk';
 import { testDatabaseUrl, testKafkaBrokers, uniqueName, waitFor } from '@smis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli';
 import type { CliIo } from '../io';
+import { clientConfig, loadSenderProfile } from './sender-profile';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 
@@ -51,6 +57,8 @@ describe('smis send, send-bulk, watch, broadcast and reports against the running
   let platform: ChildProcess;
   let url: string;
   const env: NodeJS.ProcessEnv = { SMIS_DATA_DIR: dir };
+  /** The sender's SDK client over REST: what the test reads broadcasts with (its gateway token). */
+  let viewer: SenderClient | undefined;
 
   beforeAll(async () => {
     writeFileSync(files.keys, JSON.stringify(keyring), { mode: 0o600 });
@@ -114,6 +122,7 @@ describe('smis send, send-bulk, watch, broadcast and reports against the running
   }, 180_000);
 
   afterAll(async () => {
+    await viewer?.close();
     if (platform && platform.exitCode === null) {
       const exited = new Promise((resolve) => platform.once('exit', resolve));
       platform.kill('SIGTERM');
@@ -254,12 +263,17 @@ describe('smis send, send-bulk, watch, broadcast and reports against the running
     return items.filter((i) => i.kind === 'broadcast').map((i) => i.messageId);
   }
 
-  /** The platform's view of a broadcast, as the CLI reads it. */
+  /** The platform's view of a broadcast, as the CLI reads it (the sender's gateway token decides, ADR 0803). */
   async function broadcastView(broadcastId: string): Promise<BroadcastView | undefined> {
-    const response = await fetch(`${url}/v1/broadcast/broadcasts/${broadcastId}`, {
-      headers: { 'x-smis-sender-id': 'cli-test' },
-    });
-    return response.ok ? ((await response.json()) as BroadcastView) : undefined;
+    viewer ??= createSenderClient(
+      clientConfig({ ...loadSenderProfile({ profile: files.profile }, env), brokers: undefined }),
+    );
+    try {
+      return await viewer.broadcastStatus(broadcastId);
+    } catch (error) {
+      if (error instanceof BroadcastNotFoundError) return undefined;
+      throw error;
+    }
   }
 
   // The broadcast tests build on each other (the devices, the finished region broadcast): run them together.

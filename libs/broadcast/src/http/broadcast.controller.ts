@@ -7,11 +7,11 @@ import {
   Inject,
   Param,
   Post,
+  Req,
   UseFilters,
   type ArgumentsHost,
   type ExceptionFilter,
 } from '@nestjs/common';
-import { Headers } from '@nestjs/common';
 import {
   ApiHeader,
   ApiNoContentResponse,
@@ -20,13 +20,13 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { BroadcastConfig } from '../config';
 import { BroadcastNotFoundError, BroadcastStateError } from '../errors';
 import { BROADCAST_CONFIG } from '../tokens';
 import { CancelBroadcastUseCase } from '../usecases/cancel-broadcast/cancel-broadcast.usecase';
 import { GetBroadcastUseCase, type BroadcastView } from '../usecases/get-broadcast/get-broadcast.usecase';
-
-const PRINCIPAL_HEADER = 'x-smis-sender-id';
+import { BROADCAST_PRINCIPAL_HEADER, BroadcastPrincipalResolver } from './sender-principal';
 
 /** RFC 9457 problem details for the broadcast API. */
 @Catch()
@@ -60,12 +60,15 @@ export class BroadcastProblemFilter implements ExceptionFilter {
   }
 }
 
-/** The sender's broadcast API (`/v1/broadcast`), behind the gateway that sets the sender header. */
+/**
+ * The sender's broadcast API (`/v1/broadcast`): the sender is whom the BroadcastPrincipalResolver
+ * finds (by default the header a gateway in front sets).
+ */
 @ApiTags('broadcast')
 @ApiHeader({
-  name: PRINCIPAL_HEADER,
-  required: true,
-  description: 'The authenticated sender, set by the gateway.',
+  name: BROADCAST_PRINCIPAL_HEADER,
+  required: false,
+  description: 'The authenticated sender, set by a gateway in front (where the deployment trusts it).',
 })
 @UseFilters(BroadcastProblemFilter)
 @Controller('v1/broadcast/broadcasts')
@@ -74,18 +77,24 @@ export class BroadcastController {
     @Inject(BROADCAST_CONFIG) readonly config: BroadcastConfig,
     private readonly get: GetBroadcastUseCase,
     private readonly cancelBroadcast: CancelBroadcastUseCase,
+    private readonly principals: BroadcastPrincipalResolver,
   ) {}
+
+  private async senderOf(request: { headers: IncomingHttpHeaders }): Promise<string> {
+    const principal = await this.principals.resolve(request);
+    if (!principal?.senderId) throw new HttpException('No authenticated sender', 401);
+    return principal.senderId;
+  }
 
   @Get(':broadcastId')
   @ApiOperation({ summary: 'State, schedule and aggregated progress of one of the sender’s broadcasts' })
   @ApiOkResponse({ description: 'The broadcast' })
   @ApiNotFoundResponse({ description: 'Not this sender’s broadcast' })
-  status(
-    @Headers(PRINCIPAL_HEADER) senderId: string | undefined,
+  async status(
+    @Req() request: { headers: IncomingHttpHeaders },
     @Param('broadcastId') broadcastId: string,
   ): Promise<BroadcastView> {
-    if (!senderId) throw new HttpException('No authenticated sender', 401);
-    return this.get.execute(senderId, broadcastId);
+    return this.get.execute(await this.senderOf(request), broadcastId);
   }
 
   @Post(':broadcastId/cancel')
@@ -93,10 +102,9 @@ export class BroadcastController {
   @ApiOperation({ summary: 'Cancel a scheduled or running broadcast; it leaves every inbox' })
   @ApiNoContentResponse({ description: 'Cancelled (or already cancelled)' })
   async cancel(
-    @Headers(PRINCIPAL_HEADER) senderId: string | undefined,
+    @Req() request: { headers: IncomingHttpHeaders },
     @Param('broadcastId') broadcastId: string,
   ): Promise<void> {
-    if (!senderId) throw new HttpException('No authenticated sender', 401);
-    await this.cancelBroadcast.execute(senderId, broadcastId);
+    await this.cancelBroadcast.execute(await this.senderOf(request), broadcastId);
   }
 }

@@ -5,6 +5,7 @@ import type { GatewayConfig } from '../config';
 import { ProblemError } from '../http/problem';
 import type { GatewayPorts } from '../ports';
 import { GATEWAY_CONFIG, GATEWAY_PORTS } from '../tokens';
+import { AccessTokenVerifier } from './access-token-verifier';
 import type { AccessTokenResponse, IssueTokenCommand } from '../usecases/issue-token/issue-token.command';
 
 /**
@@ -17,6 +18,7 @@ import type { AccessTokenResponse, IssueTokenCommand } from '../usecases/issue-t
 export class TokenService {
   private readonly usedJtis = new Map<string, number>();
   private readonly publicKey: KeyObject;
+  private readonly verifier: AccessTokenVerifier;
   readonly keyId: string;
 
   constructor(
@@ -26,6 +28,7 @@ export class TokenService {
     this.publicKey = createPublicKey(config.signingKey);
     const x = (this.publicKey.export({ format: 'jwk' }) as { x: string }).x;
     this.keyId = x.slice(0, 16);
+    this.verifier = new AccessTokenVerifier(config, ports.senders, () => this.now());
   }
 
   private now(): number {
@@ -103,22 +106,8 @@ export class TokenService {
   }
 
   /** The sender an access token was issued to; rejects with a 401 problem. */
-  async authenticate(token: string): Promise<string> {
-    try {
-      const { payload } = await jwtVerify(token, this.publicKey, {
-        algorithms: ['EdDSA'],
-        issuer: this.config.issuer,
-        audience: this.config.issuer,
-        typ: 'at+jwt',
-        clockTolerance: this.config.clockToleranceSeconds,
-        currentDate: new Date(this.now()),
-      });
-      const senderId = payload.sub ?? '';
-      if (!this.ports.senders.get(senderId)) throw new Error('sender no longer registered');
-      return senderId;
-    } catch {
-      throw ProblemError.unauthorized('The access token is missing, invalid or expired');
-    }
+  authenticate(token: string): Promise<string> {
+    return this.verifier.verify(token);
   }
 
   private forgetExpired(now: number): void {

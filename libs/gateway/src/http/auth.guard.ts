@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { IncomingHttpHeaders } from 'node:http';
+import { bearerToken } from '../auth/access-token-verifier';
 import { TokenService } from '../auth/token-service';
 import type { GatewayConfig } from '../config';
 import type { GatewayPorts } from '../ports';
@@ -40,13 +41,12 @@ export class SenderAuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<WithSender>();
-    const header = request.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match)
+    const token = bearerToken(request.headers.authorization);
+    if (!token)
       throw ProblemError.unauthorized(
         'Send an access token from POST /v1/gateway/oauth/token as a Bearer token',
       );
-    const senderId = await this.tokens.authenticate(match[1]);
+    const senderId = await this.tokens.authenticate(token);
     const rule = this.reflector.get<RateRule | undefined>(RATE_RULE, context.getHandler());
     const cost = rule?.cost?.(request.body, this.config) ?? 1;
     const limiter = this.limiters[rule?.bucket ?? 'requests'];
