@@ -27,9 +27,9 @@ export interface GatewayClientOptions {
 /** Renew the access token this long before it expires, so a request never carries a dying one. */
 const TOKEN_EXPIRY_MARGIN_MS = 30_000;
 /**
- * The broadcast API (ADR 1100) takes the sender from this header, which a gateway in front of it
- * sets after checking the bearer token (ADR 803) and which the local platform process reads as
- * given. The SDK sends both: the token for the gateway, the header for a platform without one.
+ * The sender's id as the broadcast and status APIs name it (ADR 803). The platform process takes
+ * the sender from the bearer token and refuses a header that names another sender; a gateway in
+ * front of a standalone service sets the header after checking the token. The SDK sends both.
  */
 export const SENDER_PRINCIPAL_HEADER = 'x-smis-sender-id';
 

@@ -111,7 +111,7 @@ export async function startFakeGateway(platform: PlatformFixture): Promise<FakeG
     return false;
   }
 
-  /** The broadcast service's API as the platform serves it: the sender from x-smis-sender-id. */
+  /** The broadcast service's API as the platform serves it: the bearer token, and the sender's header. */
   function broadcastApi(req: IncomingMessage, res: ServerResponse, id: string, cancel: boolean): void {
     const sender = req.headers['x-smis-sender-id'] as string | undefined;
     const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
