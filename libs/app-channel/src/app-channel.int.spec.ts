@@ -540,6 +540,128 @@ describe('app channel (real broker, PostgreSQL and push emulators)', () => {
     expect(unknown).toEqual({ appInstalled: false, notificationsEnabled: false, devices: [] });
   });
 
+  it('stores a device update: the next push goes to the new address, and the key directory follows the permission', async () => {
+    const directory = app.get(KeyDirectoryService);
+    const who = await citizen();
+    const device = newDevice();
+    const oldToken = `fcm-${randomBytes(12).toString('hex')}`;
+    await register(who, device, { provider: 'fcm', token: oldToken });
+    expect(await directory.lookup(who.pp)).toMatchObject({ appInstalled: true, notificationsEnabled: true });
+    const stored = async () =>
+      (
+        (await dataSource.query(
+          `SELECT "push_provider", "push_token", "notifications_enabled", "locale", "app_version"
+             FROM "${schema}"."device" WHERE "device_id" = $1`,
+          [device.deviceId],
+        )) as Record<string, unknown>[]
+      )[0];
+
+    // The app moved to another push address (here: from FCM to APNs) and another language.
+    const apnsToken = randomBytes(32).toString('hex');
+    await signed(device, 'put', '/v1/app/devices/current', {
+      push: { provider: 'apns', token: apnsToken },
+      locale: 'fr-BE',
+    }).expect(204);
+    expect(await stored()).toEqual({
+      push_provider: 'apns',
+      push_token: apnsToken,
+      notifications_enabled: true,
+      locale: 'fr-BE',
+      app_version: '1.0.0',
+    });
+    const listed = await signed(device, 'get', '/v1/app/devices').expect(200);
+    expect(listed.body).toEqual([
+      expect.objectContaining({
+        deviceId: device.deviceId,
+        pushProvider: 'apns',
+        notificationsEnabled: true,
+        locale: 'fr-BE',
+      }),
+    ]);
+
+    const { messageId } = await sendJob(who, [device]);
+    await event(messageId, 'DISPATCHED', device.deviceId);
+    const push = await emulators.apns.waitFor(
+      (p) => p.token === apnsToken && p.status === 200,
+      'the APNs push to the new token',
+    );
+    expect(JSON.parse(push.body.toString('utf8'))).toMatchObject({ mid: messageId });
+    expect(emulators.fcm.received.filter((p) => p.token === oldToken)).toEqual([]);
+
+    // Notifications switched off, then on again: only that changes, and the directory says so.
+    await signed(device, 'put', '/v1/app/devices/current', { notificationsEnabled: false }).expect(204);
+    expect(await stored()).toMatchObject({
+      push_provider: 'apns',
+      push_token: apnsToken,
+      notifications_enabled: false,
+      locale: 'fr-BE',
+    });
+    expect(await directory.lookup(who.pp)).toEqual({
+      appInstalled: true,
+      notificationsEnabled: false,
+      devices: [
+        { keyId: device.keys.keyId, publicKey: Buffer.from(device.keys.publicKey).toString('base64') },
+      ],
+    });
+    await signed(device, 'put', '/v1/app/devices/current', { notificationsEnabled: true }).expect(204);
+    expect((await directory.lookup(who.pp)).notificationsEnabled).toBe(true);
+
+    // A wrong field changes nothing.
+    const invalid = await signed(device, 'put', '/v1/app/devices/current', {
+      notificationsEnabled: 'yes',
+      locale: 'fr-BE',
+    }).expect(400);
+    expect(invalid.body.errors).toEqual([{ field: 'notificationsEnabled', message: 'must be a boolean' }]);
+    expect(await stored()).toMatchObject({ notifications_enabled: true, push_token: apnsToken });
+  });
+
+  it('syncs the inbox page by page with a cursor: every message once, in order, and then only new ones', async () => {
+    const who = await citizen();
+    const device = newDevice();
+    await register(who, device, null);
+    // One at a time, so the inbox order is the sending order (no push address: FAILED, but filed).
+    const sent: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const { messageId } = await sendJob(who, [device]);
+      expect((await event(messageId, 'FAILED')).reason).toBe('app.no-push-target');
+      sent.push(messageId);
+    }
+    const page = async (after?: string) => {
+      const path = `/v1/app/inbox?limit=2${after === undefined ? '' : `&after=${after}`}`;
+      const res = await signed(device, 'get', path).expect(200);
+      return res.body as { items: { messageId: string }[]; cursor: string; hasMore: boolean };
+    };
+
+    const pages: { items: { messageId: string }[]; cursor: string; hasMore: boolean }[] = [];
+    let cursor: string | undefined;
+    for (let i = 0; i < 10; i++) {
+      const p = await page(cursor);
+      pages.push(p);
+      cursor = p.cursor;
+      if (!p.hasMore) break;
+    }
+    expect(pages.map((p) => [p.items.length, p.hasMore])).toEqual([
+      [2, true],
+      [2, true],
+      [1, false],
+    ]);
+    expect(pages.flatMap((p) => p.items.map((i) => i.messageId))).toEqual(sent);
+
+    // The last cursor answers nothing new, with the same cursor, until a message arrives.
+    const idle = await page(cursor);
+    expect(idle).toEqual({ items: [], cursor, hasMore: false });
+    const late = await sendJob(who, [device]);
+    await event(late.messageId, 'FAILED');
+    const next = await page(cursor);
+    expect(next.items.map((i) => i.messageId)).toEqual([late.messageId]);
+    expect(next.hasMore).toBe(false);
+    expect(await page(next.cursor)).toEqual({ items: [], cursor: next.cursor, hasMore: false });
+    const invalid = await signed(device, 'get', '/v1/app/inbox?after=not-a-cursor').expect(400);
+    expect(invalid.body.errors).toEqual([
+      { field: 'after', message: 'must be a cursor from a previous page' },
+    ]);
+  });
+
   it('refuses unsigned, stale, replayed, forged and mismatched device requests', async () => {
     const who = await citizen();
     const device = newDevice();

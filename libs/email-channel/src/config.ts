@@ -10,6 +10,11 @@ export interface SmtpConfig {
   requireTls: boolean;
   /** Check the server certificate (default true; off only for local capture servers). */
   rejectUnauthorized: boolean;
+  /**
+   * PEM certificate(s) to trust for the server, instead of the system's CAs: a private CA or the
+   * server's own self-signed certificate (the check stays on).
+   */
+  ca?: string;
   username?: string;
   password?: string;
   /** Optional DKIM signing. */
@@ -102,6 +107,8 @@ export function validateEmailChannelConfig(input: EmailChannelConfigInput): Emai
     !(config.smtp.dkim.domainName && config.smtp.dkim.keySelector && config.smtp.dkim.privateKey)
   )
     problems.push('smtp.dkim needs domainName, keySelector and privateKey');
+  if (config.smtp.ca !== undefined && !config.smtp.ca.includes('-----BEGIN CERTIFICATE-----'))
+    problems.push('smtp.ca must be PEM certificates');
   if (!/@/.test(config.from)) problems.push('from must contain an address');
   if (!(config.maxTemporaryFailures >= 1)) problems.push('maxTemporaryFailures must be ≥ 1');
   if (!(Number.isInteger(config.partitionsConsumedConcurrently) && config.partitionsConsumedConcurrently > 0))
@@ -113,7 +120,8 @@ export function validateEmailChannelConfig(input: EmailChannelConfigInput): Emai
 
 /**
  * From the environment: `SMIS_EMAIL_SMTP_HOST`, `_PORT` (default 587), `_SECURE`, `_REQUIRE_TLS`,
- * `_USERNAME`, `_PASSWORD`, `_TLS_REJECT_UNAUTHORIZED`, `SMIS_EMAIL_DKIM_DOMAIN`, `_SELECTOR`,
+ * `_USERNAME`, `_PASSWORD`, `_TLS_REJECT_UNAUTHORIZED`, `_TLS_CA` (PEM certificates to trust
+ * instead of the system's CAs), `SMIS_EMAIL_DKIM_DOMAIN`, `_SELECTOR`,
  * `_PRIVATE_KEY` (PEM), `SMIS_EMAIL_FROM`, `SMIS_EMAIL_CONSUMER_GROUP_PREFIX`,
  * `SMIS_EMAIL_PARTITIONS_CONSUMED_CONCURRENTLY` (default 4), plus `DATABASE_URL`,
  * `SMIS_DATA_DIR`; keys from the keyring (email channel key pair, email domain key).
@@ -148,6 +156,7 @@ export function loadEmailChannelConfig(env: NodeJS.ProcessEnv, keyring: Platform
       secure: flag('SMIS_EMAIL_SMTP_SECURE', false),
       requireTls: flag('SMIS_EMAIL_SMTP_REQUIRE_TLS', false),
       rejectUnauthorized: flag('SMIS_EMAIL_SMTP_TLS_REJECT_UNAUTHORIZED', true),
+      ca: env.SMIS_EMAIL_SMTP_TLS_CA?.trim() || undefined,
       username: env.SMIS_EMAIL_SMTP_USERNAME?.trim() || undefined,
       password: env.SMIS_EMAIL_SMTP_PASSWORD || undefined,
       dkim: dkimDomain

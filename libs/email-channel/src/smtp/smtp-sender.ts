@@ -27,7 +27,7 @@ export class SmtpSender {
       secure: config.secure,
       requireTLS: config.requireTls,
       ignoreTLS: false,
-      tls: { rejectUnauthorized: config.rejectUnauthorized },
+      tls: { rejectUnauthorized: config.rejectUnauthorized, ...(config.ca ? { ca: config.ca } : {}) },
       auth: config.username ? { user: config.username, pass: config.password } : undefined,
       dkim: config.dkim,
       connectionTimeout: config.timeoutMs,
