@@ -1,12 +1,7 @@
 import 'reflect-metadata';
 import { Module, type INestApplication, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import {
-  createAvroCodec,
-  type DeliveryEvent,
-  type EmailChannelJob,
-  type EmailRegistration,
-} from '@smis/contracts';
+import { createAvroCodec, type DeliveryEvent, type EmailChannelJob } from '@smis/contracts';
 import { createSodiumEnvelopeCrypto } from '@smis/crypto';
 import { generateKeyring } from '@smis/keyring';
 import {
@@ -23,10 +18,10 @@ import { createSenderRegistry } from '@smis/senders';
 import { startSmtpCaptureServer, type SmtpCaptureServer } from '@smis/sms-simulators';
 import { testDatabaseUrl, testKafkaBrokers, uniqueName, waitFor } from '@smis/testing';
 import { randomUUID } from 'node:crypto';
-import sodium from 'sodium-native';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmailChannelModule } from './email-channel.module';
+import { registerAddress } from './testing/register-address';
 import { EMAIL_DATA_SOURCE } from './tokens';
 
 class CapturingLogger implements LoggerService {
@@ -168,28 +163,17 @@ describe('e-mail channel (real broker, PostgreSQL and the SMTP capture server)',
     app = await NestFactory.create(AppModule, { logger: logs });
     await app.init();
     dataSource = app.get(EMAIL_DATA_SOURCE);
-    const sealed = Buffer.alloc(Buffer.byteLength(address) + sodium.crypto_box_SEALBYTES);
-    sodium.crypto_box_seal(sealed, Buffer.from(address), Buffer.from(emailKey.publicKey, 'base64'));
-    const registration: EmailRegistration = {
-      registrationId: randomUUID(),
-      enrolmentId: randomUUID(),
-      action: 'REGISTERED',
+    await registerAddress({
+      producer,
+      codec,
+      topic: topics.registrations,
+      dataSource,
+      schema,
+      channelPublicKey: emailKey.publicKey,
+      address,
       recipient: recipient(),
-      sealedEmailAddress: sealed,
-      occurredAt: Date.now(),
-    };
-    await producer.send(topics.registrations, [
-      { key: registration.registrationId, value: await codec.encode('EmailRegistration', registration) },
-    ]);
-    await waitFor(
-      async () => {
-        const [row] = (await dataSource.query(
-          `SELECT count(*)::int AS n FROM "${schema}"."email_address"`,
-        )) as Array<{ n: number }>;
-        return row.n === 1 || undefined;
-      },
-      { description: 'the address registration', timeoutMs: 30_000 },
-    );
+      waitFor,
+    });
   });
 
   afterAll(async () => {

@@ -1,12 +1,7 @@
 import 'reflect-metadata';
 import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import {
-  createAvroCodec,
-  type DeliveryEvent,
-  type EmailChannelJob,
-  type EmailRegistration,
-} from '@smis/contracts';
+import { createAvroCodec, type DeliveryEvent, type EmailChannelJob } from '@smis/contracts';
 import { createSodiumEnvelopeCrypto } from '@smis/crypto';
 import { generateKeyring } from '@smis/keyring';
 import {
@@ -23,13 +18,13 @@ import { createSenderRegistry } from '@smis/senders';
 import { startSmtpCaptureServer, type SmtpCaptureServer } from '@smis/sms-simulators';
 import { testDatabaseUrl, testKafkaBrokers, uniqueName, waitFor } from '@smis/testing';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import sodium from 'sodium-native';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateEmailChannelConfig } from './config';
 import { EmailChannelModule } from './email-channel.module';
 import { SmtpSender } from './smtp/smtp-sender';
 import { selfSignedCertificate, verifyDkim } from './testing/tls-and-dkim';
+import { registerAddress } from './testing/register-address';
 import { EMAIL_DATA_SOURCE } from './tokens';
 
 /**
@@ -162,28 +157,17 @@ describe('e-mail channel over STARTTLS with a trusted self-signed certificate, D
     app = await NestFactory.create(AppModule, { logger: false });
     await app.init();
     dataSource = app.get(EMAIL_DATA_SOURCE);
-    const sealed = Buffer.alloc(Buffer.byteLength(address) + sodium.crypto_box_SEALBYTES);
-    sodium.crypto_box_seal(sealed, Buffer.from(address), Buffer.from(emailKey.publicKey, 'base64'));
-    const registration: EmailRegistration = {
-      registrationId: randomUUID(),
-      enrolmentId: randomUUID(),
-      action: 'REGISTERED',
+    await registerAddress({
+      producer,
+      codec,
+      topic: topics.registrations,
+      dataSource,
+      schema,
+      channelPublicKey: emailKey.publicKey,
+      address,
       recipient: recipient(),
-      sealedEmailAddress: sealed,
-      occurredAt: Date.now(),
-    };
-    await producer.send(topics.registrations, [
-      { key: registration.registrationId, value: await codec.encode('EmailRegistration', registration) },
-    ]);
-    await waitFor(
-      async () => {
-        const [row] = (await dataSource.query(
-          `SELECT count(*)::int AS n FROM "${schema}"."email_address"`,
-        )) as Array<{ n: number }>;
-        return row.n === 1 || undefined;
-      },
-      { description: 'the address registration', timeoutMs: 30_000 },
-    );
+      waitFor,
+    });
   });
 
   afterAll(async () => {
