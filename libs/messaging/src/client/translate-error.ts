@@ -100,3 +100,20 @@ export function translateProduceError(error: unknown, topic: string): MessagingE
     retriable: clientRetriable(error),
   });
 }
+
+/**
+ * Whether the broker refused with protocol error `type` (e.g. `OUT_OF_ORDER_SEQUENCE_NUMBER`),
+ * looking through the client's retry wrappers and aggregate errors.
+ */
+export function hasProtocolErrorType(error: unknown, type: string): boolean {
+  const seen = new Set<unknown>();
+  const visit = (candidate: unknown, depth: number): boolean => {
+    if (typeof candidate !== 'object' || candidate === null || depth > 10 || seen.has(candidate))
+      return false;
+    seen.add(candidate);
+    const e = candidate as ClientError;
+    if (e.type === type) return true;
+    return [e.cause, e.originalError, ...(e.errors ?? [])].some((next) => visit(next, depth + 1));
+  };
+  return visit(error, 0);
+}
