@@ -1,4 +1,12 @@
-import { Global, Inject, Injectable, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type DynamicModule,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import type { PlatformKeyring } from '@smis/keyring';
 import { KafkaClient, MessagingModule } from '@smis/messaging';
@@ -59,15 +67,16 @@ export interface PlatformContext {
 @Global()
 @Module({})
 class PlatformContextModule {
-  static register(context: PlatformContext, senderTokens: AccessTokenVerifier): DynamicModule {
+  static register(context: PlatformContext, senderTokens: AccessTokenVerifier | undefined): DynamicModule {
+    const tokens = senderTokens ? [{ provide: AccessTokenVerifier, useValue: senderTokens }] : [];
     return {
       module: PlatformContextModule,
       providers: [
         { provide: PLATFORM_CONFIG, useValue: context.config },
         { provide: SENDER_REGISTRY, useValue: context.senders },
-        { provide: AccessTokenVerifier, useValue: senderTokens },
+        ...tokens,
       ],
-      exports: [PLATFORM_CONFIG, SENDER_REGISTRY, AccessTokenVerifier],
+      exports: [PLATFORM_CONFIG, SENDER_REGISTRY, ...(senderTokens ? [AccessTokenVerifier] : [])],
     };
   }
 }
@@ -101,11 +110,19 @@ export class PlatformModule {
     const { config, keyring, env, ports } = context;
     const hosts = (name: Parameters<typeof config.services.has>[0]) => config.services.has(name);
     const storage = { databaseUrl: config.databaseUrl, dataDir: `${config.dataDir}/pglite` };
-    // Loaded once: the gateway signs its access tokens with this key (generated at start unless
-    // SMIS_GATEWAY_SIGNING_KEY is set), and the status and broadcast APIs, served on the same port,
-    // take the sender from those tokens, verified the same way, never from a header (ADR 0803).
-    const gatewayConfig = loadGatewayConfig(env);
-    const senderTokens = new AccessTokenVerifier(gatewayConfig, context.senders);
+    // Loaded once, where a sender-facing API runs: the gateway signs its access tokens with this
+    // key (generated at start unless SMIS_GATEWAY_SIGNING_KEY is set), and the status and
+    // broadcast APIs take the sender from those tokens, verified the same way, never from a
+    // header (ADR 0803). Without the gateway in the process, the key must be the gateway's.
+    const sendersApi = hosts('gateway') || hosts('status') || hosts('broadcast');
+    if (sendersApi && !hosts('gateway') && !env['SMIS_GATEWAY_SIGNING_KEY']) {
+      // Consuming and publishing work; only the HTTP API has no key to check tokens against.
+      new Logger('Platform').warn(
+        "status/broadcast without the gateway and without SMIS_GATEWAY_SIGNING_KEY: their HTTP APIs will refuse every access token (set the gateway's signing key)",
+      );
+    }
+    const gatewayConfig = sendersApi ? loadGatewayConfig(env) : undefined;
+    const senderTokens = gatewayConfig && new AccessTokenVerifier(gatewayConfig, context.senders);
     const identity = hosts('identity')
       ? IdentityModule.register(loadIdentityConfig(env, keyring))
       : undefined;
@@ -151,7 +168,7 @@ export class PlatformModule {
           statusService: StatusService,
           scorecard: RouterScorecardService,
         ) => ({
-          config: gatewayConfig,
+          config: gatewayConfig as NonNullable<typeof gatewayConfig>,
           ports: { senders: context.senders, keyDirectory, status: statusService, scorecard },
         }),
       });
