@@ -12,6 +12,7 @@ import {
 } from '@smis/broadcast';
 import { decodeContent, type MessageContent } from '@smis/message-content';
 import type { PolymorphicPseudonym } from '@smis/pseudonym';
+import { waitFor } from '@smis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ListSpool } from './broadcast/list-spool';
 import {
@@ -373,9 +374,9 @@ describe('following and cancelling a broadcast through the platform', () => {
     const watched = client.watchBroadcast(id, { intervalMs: 10 });
     const first = watched.next();
     // Not there yet (404): the watch keeps asking.
-    await new Promise<void>((resolve) => {
-      const check = () => (gateway.broadcastRequests.length > 1 ? resolve() : setTimeout(check, 5));
-      check();
+    await waitFor(() => gateway.broadcastRequests.filter((r) => r.path.includes(id)).length > 1, {
+      description: 'the watch to ask again after a 404',
+      intervalMs: 5,
     });
     gateway.broadcasts.set(id, [
       view(id, { state: 'SCHEDULED', devicesTargeted: 0, topicMessages: 0 }),

@@ -268,7 +268,7 @@ async function applyEvents(
 function recordFailure(record: ConsumedRecord, error: unknown): BatchRecordError {
   const classified = retriableIfTransient(error);
   logger.warn(
-    `Event ${coordinates(record)} failed${classified !== error ? ' (will be retried)' : ''}: ${describeError(error)}`,
+    `Record ${coordinates(record)} failed${classified !== error ? ' (will be retried)' : ''}: ${describeError(error)}`,
   );
   return new BatchRecordError(coordinatesOf(record), classified);
 }

@@ -155,10 +155,12 @@ export const bench: Bench = {
         }
         // A message not DELIVERED within the bound frees its lane (counted, reported).
         if (deliveredPromise) {
+          let timer: NodeJS.Timeout | undefined;
           const delivered = await Promise.race([
             deliveredPromise.then(() => true),
-            new Promise<boolean>((resolve) => setTimeout(() => resolve(false), LANE_TIMEOUT_MS).unref()),
+            new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), LANE_TIMEOUT_MS))),
           ]);
+          clearTimeout(timer);
           if (!delivered) {
             inFlight.delete(messageId);
             undelivered++;

@@ -175,7 +175,6 @@ export function tapPushes(
     pushes: 0,
     acks: 0,
     ackErrors: 0,
-    ackRetries: 0,
     ackFailures: 0,
     lastAckError: undefined as string | undefined,
   };
@@ -203,7 +202,6 @@ export function tapPushes(
           const status = await postEmpty(ackAgent, `${platformUrl}${path}`, device.sign('POST', path));
           if (status === 204) {
             state.acks++;
-            if (attempt > 0) state.ackRetries += attempt;
             return;
           }
           last = `HTTP ${status}`;

@@ -196,25 +196,6 @@ export class AcceptRequestUseCase {
       [lockKeys],
     );
 
-    const keyPairs = [
-      ...new Map(
-        candidates.map((c) => {
-          const { senderId, idempotencyKey } = c.command.request;
-          return [pairKey(senderId, idempotencyKey), [senderId, idempotencyKey]] as const;
-        }),
-      ).values(),
-    ];
-    const liveKeys = new Map<string, string>();
-    for (const r of (await manager.query(
-      `SELECT m."sender_id", m."idempotency_key", m."message_id"
-       FROM unnest($1::text[], $2::text[]) AS k("sender_id", "idempotency_key")
-       JOIN ${message} AS m ON m."sender_id" = k."sender_id" AND m."idempotency_key" = k."idempotency_key"
-       WHERE m.${LIVE}`,
-      [keyPairs.map((k) => k[0]), keyPairs.map((k) => k[1])],
-    )) as { sender_id: string; idempotency_key: string; message_id: string }[]) {
-      liveKeys.set(pairKey(r.sender_id, r.idempotency_key), r.message_id);
-    }
-
     const preferences = new Map<string, CitizenPreferences>();
     const locals = [...new Set(candidates.map((c) => c.local))];
     for (const found of await manager.find(PreferenceRecord, { where: { recipient: In(locals) } })) {
@@ -274,6 +255,27 @@ export class AcceptRequestUseCase {
        WHERE "sender_id" = ANY($1::text[]) ORDER BY "sender_id" FOR UPDATE`,
       [senderIds],
     )) as { sender_id: string; tat: string | number }[];
+    // Read under the senders' rate rows: every live insert of a sender is made under that lock,
+    // so no other batch can take one of these keys between this read and this batch's commit.
+    const keyPairs = [
+      ...new Map(
+        candidates.map((c) => {
+          const { senderId, idempotencyKey } = c.command.request;
+          return [pairKey(senderId, idempotencyKey), [senderId, idempotencyKey]] as const;
+        }),
+      ).values(),
+    ];
+    const liveKeys = new Map<string, string>();
+    for (const r of (await manager.query(
+      `SELECT m."sender_id", m."idempotency_key", m."message_id"
+       FROM unnest($1::text[], $2::text[]) AS k("sender_id", "idempotency_key")
+       JOIN ${message} AS m ON m."sender_id" = k."sender_id" AND m."idempotency_key" = k."idempotency_key"
+       WHERE m.${LIVE}`,
+      [keyPairs.map((k) => k[0]), keyPairs.map((k) => k[1])],
+    )) as { sender_id: string; idempotency_key: string; message_id: string }[]) {
+      liveKeys.set(pairKey(r.sender_id, r.idempotency_key), r.message_id);
+    }
+
     const days = (await manager.query(
       `SELECT "sender_id", "count" FROM ${tableOf(manager, 'sender_day')}
        WHERE "sender_id" = ANY($1::text[]) AND "day" = $2`,
