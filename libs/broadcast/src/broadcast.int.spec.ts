@@ -381,6 +381,11 @@ describe('broadcast (real broker, PostgreSQL, app channel and push emulators)', 
       .expect(200);
     expect(httpView.body).toMatchObject({ state: 'DONE', read: 1 });
     await http().get(`/v1/broadcast/broadcasts/${b.broadcastId}`).set('x-smis-sender-id', night).expect(404);
+    // Only a well-formed sender id names a sender.
+    await http()
+      .get(`/v1/broadcast/broadcasts/${b.broadcastId}`)
+      .set('x-smis-sender-id', `${alerts} OR 1=1`)
+      .expect(401);
   });
 
   it('delivers a country broadcast to every device: one FCM topic message, APNs and Web Push per device', async () => {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { isValidSenderId } from '@smis/contracts';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** The header a gateway in front of the broadcast API sets to the sender it authenticated. */
@@ -20,6 +21,7 @@ export abstract class BroadcastPrincipalResolver {
 export class GatewayHeaderBroadcastPrincipalResolver extends BroadcastPrincipalResolver {
   override resolve(request: { headers: IncomingHttpHeaders }): { senderId: string } | undefined {
     const value = request.headers[BROADCAST_PRINCIPAL_HEADER];
-    return typeof value === 'string' && value.length > 0 ? { senderId: value } : undefined;
+    // Only a well-formed sender id names a sender (as the status API's resolver checks).
+    return typeof value === 'string' && isValidSenderId(value) ? { senderId: value } : undefined;
   }
 }
