@@ -28,7 +28,7 @@ export {
 } from './errors';
 export { CONTENT_LIMITS } from './limits';
 export { encodeContent, decodeContent } from './codec';
-export { validateContent } from './validate';
+export { sniffImageMediaType, validateContent } from './validate';
 export { languageOrder, pickLanguage, pickLocalized, pickText } from './language';
 export { measureContent, type ContentSize } from './size';
 export { credentialOfferProblem, CREDENTIAL_OFFER_SCHEME } from './wallet-offer';

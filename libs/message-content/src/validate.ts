@@ -224,6 +224,11 @@ const SIGNATURES: Record<ImageMediaType, (b: Uint8Array) => boolean> = {
     startsWith(b, [0x52, 0x49, 0x46, 0x46]) && startsWith(b.subarray(8), [0x57, 0x45, 0x42, 0x50]),
 };
 
+/** The image type its first bytes say (PNG, JPEG, WebP), if any: what validation checks. */
+export function sniffImageMediaType(bytes: Uint8Array): ImageMediaType | undefined {
+  return (Object.keys(SIGNATURES) as ImageMediaType[]).find((type) => SIGNATURES[type](bytes));
+}
+
 function hasSignature(bytes: Uint8Array, mediaType: ImageMediaType): boolean {
   return SIGNATURES[mediaType](bytes);
 }

@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
-import type { ContentPart, ImageMediaType, MessageContent } from '@smis/message-content';
+import {
+  sniffImageMediaType,
+  type ContentPart,
+  type ImageMediaType,
+  type MessageContent,
+} from '@smis/message-content';
 import type { SendInput } from '@smis/sender-sdk';
 import { EXIT } from '../exit-codes';
 import { CliError } from '../io';
@@ -46,13 +51,8 @@ function texts(flags: MessageFlags): Partial<Record<Lang, { title: string; body:
 
 /** The image's type from its first bytes (what the content format checks), else from its name. */
 function imageMediaType(file: string, bytes: Buffer): ImageMediaType {
-  if (bytes.subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff]))) return 'image/jpeg';
-  if (
-    bytes.subarray(0, 4).toString('latin1') === 'RIFF' &&
-    bytes.subarray(8, 12).toString('latin1') === 'WEBP'
-  )
-    return 'image/webp';
-  if (bytes.subarray(1, 4).toString('latin1') === 'PNG') return 'image/png';
+  const sniffed = sniffImageMediaType(bytes);
+  if (sniffed) return sniffed;
   const name = file.toLowerCase();
   if (name.endsWith('.jpg') || name.endsWith('.jpeg')) return 'image/jpeg';
   return name.endsWith('.webp') ? 'image/webp' : 'image/png';
