@@ -196,10 +196,10 @@ describe('sniffImageMediaType', () => {
   it('names PNG, JPEG and WebP by their first bytes, and nothing else', () => {
     expect(sniffImageMediaType(PNG)).toBe('image/png');
     expect(sniffImageMediaType(new Uint8Array([0xff, 0xd8, 0xff, 0xe0]))).toBe('image/jpeg');
-    expect(sniffImageMediaType(Buffer.from('RIFF\0\0\0\0WEBPVP8 '))).toBe('image/webp');
-    expect(sniffImageMediaType(Buffer.from('RIFF\0\0\0\0WAVEfmt '))).toBeUndefined();
+    expect(sniffImageMediaType(new TextEncoder().encode('RIFF\0\0\0\0WEBPVP8 '))).toBe('image/webp');
+    expect(sniffImageMediaType(new TextEncoder().encode('RIFF\0\0\0\0WAVEfmt '))).toBeUndefined();
     // Only a PNG's full 8-byte signature counts, not "PNG" at offset 1.
-    expect(sniffImageMediaType(Buffer.from(' PNG not an image'))).toBeUndefined();
+    expect(sniffImageMediaType(new TextEncoder().encode(' PNG not an image'))).toBeUndefined();
     expect(sniffImageMediaType(new Uint8Array())).toBeUndefined();
   });
 });
