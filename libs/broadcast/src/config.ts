@@ -1,4 +1,4 @@
-import { TOPICS } from '@smis/contracts';
+import { BROADCAST_LIST_TOPIC, TOPICS } from '@smis/contracts';
 
 export type PushProviderKind = 'fcm' | 'apns' | 'webpush';
 
@@ -55,7 +55,7 @@ export class BroadcastConfigError extends Error {
 }
 
 export const BROADCAST_TOPICS = Object.freeze({
-  lists: 'smis.broadcasts.lists.v1',
+  lists: BROADCAST_LIST_TOPIC,
   progress: 'smis.broadcasts.progress.v1',
 });
 

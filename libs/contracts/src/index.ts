@@ -43,6 +43,7 @@ export {
   type AvroSchemaJson,
 } from './schema-catalog';
 export { canonicalForm, rabinFingerprint, schemaFingerprint } from './fingerprint';
+export { BROADCAST_LIST_CHUNK_SCHEMA, BROADCAST_LIST_TOPIC, type BroadcastListChunk } from './broadcast-list';
 export { messageRequestSigningInput, broadcastSigningInput, SIGNING_LABELS, type Unsigned } from './signing';
 export {
   ContractError,

@@ -1,4 +1,11 @@
-import { createAvroCodec, createSchemaCatalog, type AvroCodec, type AvroSchemaJson } from '@smis/contracts';
+import {
+  BROADCAST_LIST_CHUNK_SCHEMA,
+  createAvroCodec,
+  createSchemaCatalog,
+  type AvroCodec,
+  type AvroSchemaJson,
+  type BroadcastListChunk,
+} from '@smis/contracts';
 
 /**
  * The broadcast service's own records (ADR 1100). They belong in `schemas/` with the platform's
@@ -6,17 +13,7 @@ import { createAvroCodec, createSchemaCatalog, type AvroCodec, type AvroSchemaJs
  * the same way (Avro single-object encoding, fingerprinted).
  */
 
-/** One chunk of an explicit recipient list (topic smis.broadcasts.lists.v1, key broadcastId). */
-export interface BroadcastListChunk {
-  readonly broadcastId: string;
-  readonly listId: string;
-  /** 0, 1, 2, … in order; a chunk seen before is skipped. */
-  readonly chunkIndex: number;
-  /** Polymorphic pseudonyms (64-byte ElGamal ciphertexts). */
-  readonly recipients: readonly Buffer[];
-  /** The last chunk: after it the count and digest are checked against the Broadcast's list reference. */
-  readonly last: boolean;
-}
+export type { BroadcastListChunk };
 
 export type BroadcastState =
   'RECEIVING_LIST' | 'SCHEDULED' | 'RUNNING' | 'DONE' | 'CANCELLED' | 'EXPIRED' | 'REJECTED';
@@ -41,22 +38,7 @@ export interface BroadcastProgress {
 }
 
 export const BROADCAST_RECORD_SCHEMAS: Record<'BroadcastListChunk' | 'BroadcastProgress', AvroSchemaJson> = {
-  BroadcastListChunk: {
-    type: 'record',
-    name: 'BroadcastListChunk',
-    namespace: 'be.smis.broadcast',
-    doc: 'One chunk of an explicit broadcast recipient list (topic smis.broadcasts.lists.v1, key broadcastId).',
-    fields: [
-      { name: 'broadcastId', type: 'string' },
-      { name: 'listId', type: 'string' },
-      { name: 'chunkIndex', type: 'int' },
-      {
-        name: 'recipients',
-        type: { type: 'array', items: { type: 'fixed', name: 'ListPseudonym', size: 64 } },
-      },
-      { name: 'last', type: 'boolean' },
-    ],
-  } as AvroSchemaJson,
+  BroadcastListChunk: BROADCAST_LIST_CHUNK_SCHEMA,
   BroadcastProgress: {
     type: 'record',
     name: 'BroadcastProgress',
