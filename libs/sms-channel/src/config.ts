@@ -70,6 +70,12 @@ export interface SmsChannelConfig {
    * jobs: a submission is claimed by one conditional UPDATE before any provider call (ADR 0701).
    */
   partitionsConsumedConcurrently: number;
+  /**
+   * SMS jobs of one fetched batch submitted at the same time (default 16): jobs are independent,
+   * each filed and claimed by its own key before its provider call (ADR 0701), so a batch need not
+   * wait for one provider round trip after another. `SMIS_SMS_JOB_CONCURRENCY`.
+   */
+  jobConcurrency: number;
   reconcile: {
     /** How often interrupted submissions are looked for (default 30 s). */
     intervalMs: number;
@@ -136,6 +142,7 @@ export function validateSmsChannelConfig(input: SmsChannelConfigInput): SmsChann
     },
     consumerGroupPrefix: input.consumerGroupPrefix ?? 'smis-sms-channel',
     partitionsConsumedConcurrently: input.partitionsConsumedConcurrently ?? 4,
+    jobConcurrency: input.jobConcurrency ?? 16,
     reconcile: { intervalMs: 30_000, staleAfterMs: 60_000, ...input.reconcile },
   };
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl))
@@ -150,6 +157,8 @@ export function validateSmsChannelConfig(input: SmsChannelConfigInput): SmsChann
     if (!TOPIC_NAME.test(topic)) problems.push(`topics.${name} '${topic}' is not a topic name`);
   if (!TOPIC_NAME.test(config.consumerGroupPrefix))
     problems.push('consumerGroupPrefix is not a valid group name');
+  if (!(Number.isInteger(config.jobConcurrency) && config.jobConcurrency > 0))
+    problems.push('jobConcurrency (SMIS_SMS_JOB_CONCURRENCY) must be a positive integer');
   if (!(Number.isInteger(config.partitionsConsumedConcurrently) && config.partitionsConsumedConcurrently > 0))
     problems.push('partitionsConsumedConcurrently must be a positive integer');
   if (config.providers.length === 0) problems.push('providers: configure at least one SMS provider');
@@ -296,6 +305,7 @@ export function loadSmsChannelConfig(env: NodeJS.ProcessEnv, keyring: PlatformKe
       publicBaseUrl: env.SMIS_SMS_PUBLIC_URL?.trim() || undefined,
       consumerGroupPrefix: env.SMIS_SMS_CONSUMER_GROUP_PREFIX?.trim() || undefined,
       partitionsConsumedConcurrently: num(env, 'SMIS_SMS_PARTITIONS_CONSUMED_CONCURRENTLY'),
+      jobConcurrency: num(env, 'SMIS_SMS_JOB_CONCURRENCY'),
     }),
     failover: drop({
       step: num(env, 'SMIS_SMS_FAILOVER_STEP'),

@@ -13,7 +13,7 @@ import { OutboxRelay, type Outbox } from '@smis/persistence';
 import type { DataSource } from 'typeorm';
 import type { SmsChannelConfig } from './config';
 import { ProviderPool } from './delivery/provider-pool';
-import { avoidedSmsEventsHandler, decodingHandler } from './kafka/handlers';
+import { avoidedSmsEventsHandler, concurrentDecodingHandler, decodingHandler } from './kafka/handlers';
 import { SMS_CODEC, SMS_CONFIG, SMS_DATA_SOURCE, SMS_OUTBOX } from './tokens';
 import { CountAvoidedSmsUseCase } from './usecases/count-avoided-sms/count-avoided-sms.usecase';
 import { ReconcileSubmissionsUseCase } from './usecases/reconcile-submissions/reconcile-submissions.usecase';
@@ -75,7 +75,12 @@ export class SmsChannelLifecycle
         groupId: `${group}-jobs`,
         topics: [topics.jobs],
         partitionsConsumedConcurrently,
-        eachMessage: decodingHandler(this.codec, 'SmsChannelJob', (job) => this.sendSms.sendJob(job)),
+        eachBatch: concurrentDecodingHandler(
+          this.codec,
+          'SmsChannelJob',
+          (job) => this.sendSms.sendJob(job),
+          this.config.jobConcurrency,
+        ),
       }),
       this.registry.register({
         groupId: `${group}-otp`,

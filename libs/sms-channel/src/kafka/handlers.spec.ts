@@ -3,7 +3,7 @@ import { BatchRecordError, DecodeError, type BatchContext, type ConsumedRecord }
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { CountAvoidedSmsUseCase } from '../usecases/count-avoided-sms/count-avoided-sms.usecase';
-import { avoidedSmsEventsHandler } from './handlers';
+import { avoidedSmsEventsHandler, concurrentDecodingHandler } from './handlers';
 
 const codec = createAvroCodec();
 const context: BatchContext = {
@@ -110,5 +110,83 @@ describe('avoidedSmsEventsHandler', () => {
     expect((failure as BatchRecordError).record.offset).toBe(records[1].offset);
     expect(fake.counted).toEqual([good[0].messageId]);
     expect(fake.calls.map((c) => c.kind)).toEqual(['batch', 'one', 'one']);
+  });
+});
+
+describe('concurrentDecodingHandler (SMS jobs)', () => {
+  /** A handle that records what ran and how many ran at once; `gate` holds each until released. */
+  function tracked(fail?: (e: DeliveryEvent) => Error | undefined, delayMs?: (e: DeliveryEvent) => number) {
+    const state = { running: 0, maxRunning: 0, handled: [] as string[] };
+    const handle = async (e: DeliveryEvent) => {
+      state.running++;
+      state.maxRunning = Math.max(state.maxRunning, state.running);
+      await new Promise((resolve) => setTimeout(resolve, delayMs?.(e) ?? 5));
+      state.running--;
+      const error = fail?.(e);
+      if (error) throw error;
+      state.handled.push(e.messageId);
+    };
+    return { state, handle };
+  }
+
+  it('handles a batch with up to `concurrency` jobs in flight, and beats between waves', async () => {
+    const events = Array.from({ length: 10 }, () => event());
+    const records = await Promise.all(events.map(encoded));
+    const { state, handle } = tracked();
+    let beats = 0;
+    await concurrentDecodingHandler(
+      codec,
+      'DeliveryEvent',
+      handle,
+      4,
+    )(records, {
+      ...context,
+      heartbeat: async () => void beats++,
+    });
+    expect(state.handled.sort()).toEqual(events.map((e) => e.messageId).sort());
+    expect(state.maxRunning).toBe(4);
+    expect(beats).toBe(2); // waves of 4, 4, 2
+  });
+
+  it('names the first failed record in offset order, not the first to fail in time; later waves do not run', async () => {
+    const events = Array.from({ length: 8 }, () => event());
+    const records = await Promise.all(events.map(encoded));
+    // Records 1 and 2 fail; 2 fails first (1 is slower). Wave 2 (records 4–7) must not run.
+    const { state, handle } = tracked(
+      (e) =>
+        e.messageId === events[1].messageId || e.messageId === events[2].messageId
+          ? new Error(`provider down for ${e.messageId}`)
+          : undefined,
+      (e) => (e.messageId === events[1].messageId ? 30 : 1),
+    );
+    const error = await concurrentDecodingHandler(
+      codec,
+      'DeliveryEvent',
+      handle,
+      4,
+    )(records, context).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BatchRecordError);
+    expect((error as BatchRecordError).record.offset).toBe(records[1].offset);
+    expect(state.handled.sort()).toEqual([events[0].messageId, events[3].messageId].sort());
+  });
+
+  it('handles the records before an undecodable one, then dead-letters it alone', async () => {
+    const events = Array.from({ length: 3 }, () => event());
+    const records = [
+      ...(await Promise.all(events.map(encoded))),
+      record(Buffer.from('not avro')),
+      await encoded(event()),
+    ];
+    const { state, handle } = tracked();
+    const error = await concurrentDecodingHandler(
+      codec,
+      'DeliveryEvent',
+      handle,
+      16,
+    )(records, context).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BatchRecordError);
+    expect((error as BatchRecordError).record.offset).toBe(records[3].offset);
+    expect((error as BatchRecordError).cause).toBeInstanceOf(DecodeError);
+    expect(state.handled.sort()).toEqual(events.map((e) => e.messageId).sort());
   });
 });

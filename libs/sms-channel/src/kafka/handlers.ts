@@ -75,6 +75,46 @@ export function decodingHandler<N extends keyof RecordTypes>(
 }
 
 /**
+ * A consumer of independent jobs (SMS submissions: each is filed and submitted idempotently by
+ * its own key), a fetched batch at a time with up to `concurrency` jobs in flight. Records are
+ * decoded in order; an undecodable one ends the run before it and goes to the DLQ alone. After the
+ * run has settled, the first record (in offset order) that failed is named in a BatchRecordError:
+ * the ones before it count as handled and the consumer hands the rest in again, where a job that
+ * was already submitted is recognized and not sent twice.
+ */
+export function concurrentDecodingHandler<N extends keyof RecordTypes>(
+  codec: AvroCodec,
+  recordName: N,
+  handle: (value: RecordTypes[N]) => Promise<unknown>,
+  concurrency: number,
+): BatchHandler {
+  return async (records, context) => {
+    const decoded: Array<{ record: ConsumedRecord; value: RecordTypes[N] }> = [];
+    let poison: { record: ConsumedRecord; error: unknown } | undefined;
+    for (const record of records) {
+      try {
+        decoded.push({ record, value: await decodeRecord(codec, recordName, record) });
+      } catch (error) {
+        poison = { record, error };
+        break;
+      }
+    }
+    for (let start = 0; start < decoded.length; start += concurrency) {
+      if (start > 0) await context.heartbeat();
+      const wave = decoded.slice(start, start + concurrency);
+      const results = await Promise.allSettled(wave.map(({ value }) => handle(value)));
+      const failed = results.findIndex((r) => r.status === 'rejected');
+      if (failed >= 0) {
+        const { record } = wave[failed];
+        const reason = (results[failed] as PromiseRejectedResult).reason;
+        throw new BatchRecordError(where(record), classify(reason, recordName, record));
+      }
+    }
+    if (poison) throw new BatchRecordError(where(poison.record), poison.error);
+  };
+}
+
+/**
  * smis.events.v1, a fetched batch at a time, for "SMS avoided". Most events are of no interest
  * here: they are decoded and skipped, without a database round trip. The app DELIVERED events
  * of a batch are counted in one statement. An undecodable event ends the run before it (counted),
