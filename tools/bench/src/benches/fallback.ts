@@ -264,6 +264,10 @@ export const bench: Bench = {
               email: Buffer.from(files.keyring.channels.email.publicKey, 'base64'),
             },
             transport: { kind: 'kafka', brokers: [...infra.brokers], gatewayUrl: platform.url },
+            // The directory below answers for the send in progress (AsyncLocalStorage): the SDK's
+            // cache must ask it within that send, one recipient at a time, and keep nothing.
+            // Batched, a flush would run in the first send's context and answer for its citizen.
+            keyCache: { ttlMs: 0, maxBatch: 1 },
           },
           {
             keyDirectory: {
