@@ -14,17 +14,26 @@ export class GetMessageStatusUseCase {
   constructor(@Inject(STATUS_DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   async execute(command: GetMessageStatusCommand): Promise<MessageStatusView> {
-    const message = await this.dataSource
-      .getRepository(MessageStatusRecord)
-      .findOneBy({ messageId: command.messageId, senderId: command.senderId });
-    // Another sender's message is "not found" too: existence is not disclosed across senders.
-    if (!message) throw new NotFoundError(`No message ${command.messageId} for sender ${command.senderId}`);
-    const [channels, events] = await Promise.all([
-      this.dataSource
-        .getRepository(ChannelStatusRecord)
-        .find({ where: { messageId: message.messageId }, order: { channel: 'ASC' } }),
-      this.dataSource.getRepository(StatusEventRecord).find({ where: { messageId: message.messageId } }),
-    ]);
+    // One snapshot: read apart, an event committed in between could be in the history while the
+    // status read before it does not show it yet.
+    const { message, channels, events } = await this.dataSource.transaction(
+      'REPEATABLE READ',
+      async (manager) => {
+        const message = await manager
+          .getRepository(MessageStatusRecord)
+          .findOneBy({ messageId: command.messageId, senderId: command.senderId });
+        // Another sender's message is "not found" too: existence is not disclosed across senders.
+        if (!message)
+          throw new NotFoundError(`No message ${command.messageId} for sender ${command.senderId}`);
+        const channels = await manager
+          .getRepository(ChannelStatusRecord)
+          .find({ where: { messageId: message.messageId }, order: { channel: 'ASC' } });
+        const events = await manager
+          .getRepository(StatusEventRecord)
+          .find({ where: { messageId: message.messageId } });
+        return { message, channels, events };
+      },
+    );
     const history: StatusEventView[] = events
       .map((e) => ({ ...e, at: e.occurredAt.getTime() }))
       .sort((a, b) =>
