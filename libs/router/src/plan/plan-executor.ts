@@ -62,6 +62,10 @@ export class PlanExecutor {
     m.smsRecipient = null;
     m.emailRecipient = null;
     if (tx.timerWrites) dropBuffered(tx.timerWrites, (t) => t.messageId === m.messageId);
+    if (tx.timerDeletes) {
+      tx.timerDeletes.push({ messageId: m.messageId, kind: null });
+      return;
+    }
     await tx.manager.query(`DELETE FROM ${tableOf(tx.manager, 'timer')} WHERE "message_id" = $1`, [
       m.messageId,
     ]);
@@ -88,8 +92,22 @@ export class PlanExecutor {
     tx.timers.push(dueAt);
   }
 
-  /** Writes the timers a batched transaction collected (`tx.timerWrites`), in one statement. */
+  /**
+   * Applies the timer changes a batched transaction collected: the deletes (`tx.timerDeletes`) in
+   * one statement, then the writes (`tx.timerWrites`) in one. A write buffered after a delete of
+   * the same timer replaces it; a delete after a write dropped the write from the buffer.
+   */
   async flushTimers(tx: RouterTx): Promise<void> {
+    const deletes = tx.timerDeletes;
+    if (deletes && deletes.length > 0) {
+      await tx.manager.query(
+        `DELETE FROM ${tableOf(tx.manager, 'timer')} AS t
+         USING unnest($1::uuid[], $2::text[]) AS d("message_id", "kind")
+         WHERE t."message_id" = d."message_id" AND (d."kind" IS NULL OR t."kind" = d."kind")`,
+        [deletes.map((d) => d.messageId), deletes.map((d) => d.kind)],
+      );
+      deletes.length = 0;
+    }
     const writes = tx.timerWrites;
     if (!writes || writes.length === 0) return;
     await tx.manager.query(
@@ -108,6 +126,10 @@ export class PlanExecutor {
 
   async clearTimer(tx: RouterTx, messageId: string, kind: TimerKind): Promise<void> {
     if (tx.timerWrites) dropBuffered(tx.timerWrites, (t) => t.messageId === messageId && t.kind === kind);
+    if (tx.timerDeletes) {
+      tx.timerDeletes.push({ messageId, kind });
+      return;
+    }
     await tx.manager.query(
       `DELETE FROM ${tableOf(tx.manager, 'timer')} WHERE "message_id" = $1 AND "kind" = $2`,
       [messageId, kind],

@@ -17,6 +17,17 @@ export interface RouterTx {
    * `PlanExecutor.flushTimers` before the transaction commits (batched decisions).
    */
   readonly timerWrites?: TimerWrite[];
+  /**
+   * With `timerWrites`: the timers cleared in this transaction, deleted in one statement by
+   * `PlanExecutor.flushTimers` (before the buffered writes, which then win).
+   */
+  readonly timerDeletes?: TimerDelete[];
+}
+
+/** A timer to delete at the end of a batched transaction (`kind` null: all of the message's). */
+export interface TimerDelete {
+  messageId: string;
+  kind: 'fallback' | 'release' | null;
 }
 
 /** A timer to upsert at the end of a batched transaction. */

@@ -111,7 +111,7 @@ export class AcceptRequestUseCase {
     const events: DeliveryEvent[] = [];
     const timers: number[] = [];
     const outcomes = await this.dataSource.transaction(async (manager) => {
-      const tx: RouterTx = { manager, now, entries: [], events, timers, timerWrites: [] };
+      const tx: RouterTx = { manager, now, entries: [], events, timers, timerWrites: [], timerDeletes: [] };
       const result = await this.decideBatch(tx, commands);
       await this.plan.flushTimers(tx);
       await this.outbox.add(manager, tx.entries);

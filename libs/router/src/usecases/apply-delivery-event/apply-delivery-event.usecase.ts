@@ -4,6 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Outbox } from '@smis/persistence';
 import { In, type DataSource } from 'typeorm';
 import { MessageRecord } from '../../entities';
+import { saveMessageProgress } from '../../plan/message-progress';
 import { PlanExecutor } from '../../plan/plan-executor';
 import { tableOf, type RouterTx } from '../../plan/transaction';
 import type { RouterPorts } from '../../ports';
@@ -48,7 +49,7 @@ export class ApplyDeliveryEventUseCase {
     const events: DeliveryEvent[] = [];
     const timers: number[] = [];
     await this.dataSource.transaction(async (manager) => {
-      const tx: RouterTx = { manager, now, entries: [], events, timers };
+      const tx: RouterTx = { manager, now, entries: [], events, timers, timerWrites: [], timerDeletes: [] };
       const messageIds = [...new Set(relevant.map((c) => c.command.event.messageId.toLowerCase()))].sort();
       // Row locks in a deterministic order, before anything else this transaction writes.
       await manager.query(
@@ -87,7 +88,8 @@ export class ApplyDeliveryEventUseCase {
           changed.add(m);
         }
       }
-      if (changed.size > 0) await manager.save(MessageRecord, [...changed]);
+      await this.plan.flushTimers(tx);
+      await saveMessageProgress(manager, [...changed]);
       await this.outbox.add(manager, tx.entries);
     });
     this.outbox.notify();

@@ -5,6 +5,7 @@ import type { Outbox } from '@smis/persistence';
 import { In, type DataSource } from 'typeorm';
 import { REASONS } from '../../domain/reasons';
 import { MessageRecord, type TimerKind } from '../../entities';
+import { saveMessageProgress } from '../../plan/message-progress';
 import { PlanExecutor } from '../../plan/plan-executor';
 import { tableOf, type RouterTx } from '../../plan/transaction';
 import { TimerAlarm } from '../../timers/timer-alarm';
@@ -12,10 +13,11 @@ import { ROUTER_DATA_SOURCE, ROUTER_OUTBOX } from '../../tokens';
 import { FireTimersCommand } from './fire-timers.command';
 
 /**
- * Fires due timers, a batch per transaction: claims them with `FOR UPDATE SKIP LOCKED` (so several
- * router instances share the work and none fires a timer twice), locks their messages the same way
- * in one statement (a message busy with an event is left for the next round), deletes the claimed
- * timers in one statement, acts on each, saves the messages and writes the outbox.
+ * Fires due timers, a batch per transaction, set-wise: claims them with `FOR UPDATE SKIP LOCKED` (so
+ * several router instances share the work and none fires a timer twice), locks their messages the
+ * same way in one statement (a message busy with an event is left for the next round), deletes the
+ * claimed timers in one statement, acts on each in memory, then writes the timer changes, the
+ * messages' progress and the outbox records in one statement each (ADR 502's shape).
  *
  * - `fallback`: the app did not confirm within the window: fall back (or EXPIRED after the expiry).
  * - `release`: the end of a deferral (quiet hours, rate): start the plan (or EXPIRED).
@@ -35,7 +37,15 @@ export class FireTimersUseCase {
     const events: DeliveryEvent[] = [];
     const timers: number[] = [];
     const fired = await this.dataSource.transaction(async (manager) => {
-      const tx: RouterTx = { manager, now: command.now, entries: [], events, timers };
+      const tx: RouterTx = {
+        manager,
+        now: command.now,
+        entries: [],
+        events,
+        timers,
+        timerWrites: [],
+        timerDeletes: [],
+      };
       const due = (await manager.query(
         `SELECT "message_id", "kind", "attempt" FROM ${tableOf(manager, 'timer')}
          WHERE "due_at" <= $1 ORDER BY "due_at" LIMIT $2 FOR UPDATE SKIP LOCKED`,
@@ -71,7 +81,8 @@ export class FireTimersUseCase {
           changed.add(m);
         }
       }
-      if (changed.size > 0) await manager.save(MessageRecord, [...changed]);
+      await this.plan.flushTimers(tx);
+      await saveMessageProgress(manager, [...changed]);
       await this.outbox.add(manager, tx.entries);
       return firing.length;
     });
