@@ -502,6 +502,35 @@ describe('SMS channel (real broker, PostgreSQL and provider simulators)', () => 
       .expect(401);
   });
 
+  it('takes a fetched batch of jobs together: each SMS once, each job its own outcome', async () => {
+    const goodTexts = ['Batch een.', 'Batch twee.', 'Batch drie.'];
+    const good = goodTexts.map((text) => job(text));
+    const noPhone = job('Batch zonder nummer.', { recipient: recipient('tel:+32470999999') });
+    const expired = job('Batch te laat.', { expiresAt: Date.now() - 1_000 });
+    const jobs = [good[0], noPhone, good[1], expired, good[0], good[2]]; // good[0] twice
+    await producer.send(
+      topics.jobs,
+      await Promise.all(
+        jobs.map(async (j) => ({ key: j.messageId, value: await codec.encode('SmsChannelJob', j) })),
+      ),
+    );
+    for (const j of good) await waitForStatus(j.messageId, 'DELIVERED');
+    expect((await waitForStatus(noPhone.messageId, 'FAILED')).reason).toBe('sms.no-phone-number');
+    expect((await waitForStatus(expired.messageId, 'EXPIRED')).reason).toBe('sms.expired-before-sending');
+    for (const [i, j] of good.entries()) {
+      // Once, although good[0] came twice in the batch.
+      expect(primary.submissionAttempts.filter((a) => a.text === goodTexts[i])).toEqual([
+        expect.objectContaining({ outcome: 'accepted', to: phone }),
+      ]);
+      expect((await eventsOf(j.messageId)).map((e) => e.status)).toEqual(['DISPATCHED', 'DELIVERED']);
+      expect(await sms.submissionState(j.messageId)).toEqual([
+        expect.objectContaining({ state: 'delivered', providerId: 'primary' }),
+      ]);
+    }
+    for (const text of ['Batch zonder nummer.', 'Batch te laat.'])
+      expect(primary.submissionAttempts.filter((a) => a.text === text)).toEqual([]);
+  });
+
   it('never sends twice after a crash between the provider accepting and the state write', async () => {
     const text = 'Na de crash: precies één keer.';
     hooks.afterProviderAccepted = () => {

@@ -13,7 +13,10 @@ import { OutboxRelay, type Outbox } from '@smis/persistence';
 import type { DataSource } from 'typeorm';
 import type { SmsChannelConfig } from './config';
 import { ProviderPool } from './delivery/provider-pool';
-import { avoidedSmsEventsHandler, concurrentDecodingHandler, decodingHandler } from './kafka/handlers';
+import { avoidedSmsEventsHandler, decodingHandler, waveDecodingHandler } from './kafka/handlers';
+
+/** SMS jobs handed to the submission engine together (provider calls: `jobConcurrency` at once). */
+const JOB_WAVE = 100;
 import { SMS_CODEC, SMS_CONFIG, SMS_DATA_SOURCE, SMS_OUTBOX } from './tokens';
 import { CountAvoidedSmsUseCase } from './usecases/count-avoided-sms/count-avoided-sms.usecase';
 import { ReconcileSubmissionsUseCase } from './usecases/reconcile-submissions/reconcile-submissions.usecase';
@@ -75,11 +78,11 @@ export class SmsChannelLifecycle
         groupId: `${group}-jobs`,
         topics: [topics.jobs],
         partitionsConsumedConcurrently,
-        eachBatch: concurrentDecodingHandler(
+        eachBatch: waveDecodingHandler(
           this.codec,
           'SmsChannelJob',
-          (job) => this.sendSms.sendJob(job),
-          this.config.jobConcurrency,
+          (jobs) => this.sendSms.sendJobs(jobs),
+          JOB_WAVE,
         ),
       }),
       this.registry.register({

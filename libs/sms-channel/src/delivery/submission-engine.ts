@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { SmsChannelConfig } from '../config';
 import { ChannelSecrets, isE164 } from '../crypto/channel-secrets';
-import { analyzeSms } from '../encoding/sms-encoding';
+import { analyzeSms, type SmsAnalysis } from '../encoding/sms-encoding';
 import type { SubmissionState } from '../entities';
 import { SmsChannelMetrics } from '../metrics';
 import {
@@ -84,18 +84,51 @@ export class SubmissionEngine {
     };
   }
 
+  /**
+   * Files submissions once each (a redelivered job finds its row), in two statements for all;
+   * returns their rows in the order given.
+   */
+  async fileMany(rows: readonly SubmissionToFile[]): Promise<SubmissionRow[]> {
+    if (rows.length === 0) return [];
+    await this.dataSource.query(
+      `INSERT INTO ${this.table} ("id", "kind", "source_id", "attempt", "sender_id", "plan_id", "state", "expires_at",
+         "sealed_text", "sealed_number", "local_pseudonym")
+       SELECT r."id", r."kind", r."source_id", r."attempt", r."sender_id", r."plan_id", 'pending', r."expires_at",
+         r."sealed_text", r."sealed_number", r."local_pseudonym"
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::bigint[], $8::bytea[],
+                   $9::bytea[], $10::text[])
+         AS r("id", "kind", "source_id", "attempt", "sender_id", "plan_id", "expires_at", "sealed_text",
+              "sealed_number", "local_pseudonym")
+       ON CONFLICT ("kind", "source_id", "attempt") DO NOTHING`,
+      [
+        rows.map(() => randomUUID()),
+        rows.map((r) => r.kind),
+        rows.map((r) => r.sourceId),
+        rows.map((r) => r.attempt),
+        rows.map((r) => r.senderId),
+        rows.map((r) => r.planId),
+        rows.map((r) => r.expiresAt),
+        rows.map((r) => r.sealedText),
+        rows.map((r) => r.sealedNumber),
+        rows.map((r) => r.localPseudonym),
+      ],
+    );
+    const found = (await this.dataSource.query(
+      `SELECT s.* FROM ${this.table} AS s
+       JOIN unnest($1::text[], $2::text[], $3::int[]) AS k("kind", "source_id", "attempt")
+         ON s."kind" = k."kind" AND s."source_id" = k."source_id" AND s."attempt" = k."attempt"`,
+      [rows.map((r) => r.kind), rows.map((r) => r.sourceId), rows.map((r) => r.attempt)],
+    )) as SubmissionRow[];
+    const byKey = new Map(found.map((r) => [`${r.kind} ${r.source_id} ${r.attempt}`, r]));
+    return rows.map((r) => {
+      const row = byKey.get(`${r.kind} ${r.sourceId} ${r.attempt}`);
+      if (!row) throw new RetriableError(`Submission ${r.kind} ${r.sourceId} was not filed`);
+      return row;
+    });
+  }
+
   /** Files a submission once (a redelivered job finds the row) and returns it. */
-  async file(row: {
-    kind: 'message' | 'otp';
-    sourceId: string;
-    attempt: number;
-    senderId: string | null;
-    planId: string | null;
-    expiresAt: number;
-    sealedText: Buffer;
-    sealedNumber: Buffer | null;
-    localPseudonym: string | null;
-  }): Promise<SubmissionRow> {
+  async file(row: SubmissionToFile): Promise<SubmissionRow> {
     await this.dataSource.query(
       `INSERT INTO ${this.table} ("id", "kind", "source_id", "attempt", "sender_id", "plan_id", "state", "expires_at",
          "sealed_text", "sealed_number", "local_pseudonym")
@@ -126,6 +159,136 @@ export class SubmissionEngine {
       id,
     ])) as SubmissionRow[];
     return row;
+  }
+
+  /**
+   * Moves filed submissions on as far as they can go now, a batch at a time: the phone numbers in
+   * one statement, the claims (each row with the first provider of its own failover order) in one,
+   * the provider calls concurrently (at most `jobConcurrency` at once), and the accepted ones
+   * recorded in one transaction. A row that is not pending, expired, unreadable, or whose first
+   * provider did not take it goes on alone, exactly as `process` would. Returns each row's outcome,
+   * in order; a rejection is that row's failure (retried or dead-lettered by its job alone).
+   */
+  async processMany(rows: readonly SubmissionRow[]): Promise<PromiseSettledResult<EngineOutcome>[]> {
+    // Each row's outcome, settled as soon as it is known (a rejection is never left unhandled).
+    const results: Array<Promise<PromiseSettledResult<EngineOutcome>> | undefined> = rows.map(
+      () => undefined,
+    );
+    const fresh: number[] = [];
+    const seen = new Set<string>();
+    rows.forEach((row, i) => {
+      // The same job twice in a wave (a resent record): the first one moves it on.
+      if (seen.has(row.id)) results[i] = settled(Promise.resolve('duplicate'));
+      else if (row.state === 'pending' && Date.now() <= Number(row.expires_at)) fresh.push(i);
+      else results[i] = settled(this.process(row));
+      seen.add(row.id);
+    });
+    const numbers = await this.numbersOf(fresh.map((i) => rows[i]));
+    const ready: ReadyRow[] = [];
+    for (const i of fresh) {
+      const row = rows[i];
+      const to = numbers.get(row.id);
+      let text: string | undefined;
+      try {
+        if (to) text = this.openText(row);
+      } catch {
+        text = undefined;
+      }
+      const providers = this.pool.selector.order();
+      // Unreadable, no number or no provider: the one-row path ends it with its reason.
+      if (!to || text === undefined || providers.length === 0) results[i] = settled(this.submitPending(row));
+      else ready.push({ index: i, row, to, text, analysis: analyzeSms(text), providers });
+    }
+    if (ready.length > 0) {
+      const claimed = new Set(
+        (
+          rowsOf(
+            await this.dataSource.query(
+              `UPDATE ${this.table} AS s SET "state" = 'submitting', "provider_id" = c."provider_id",
+                 "encoding" = c."encoding", "segments" = c."segments", "updated_at" = now()
+               FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[]) AS c("id", "provider_id", "encoding", "segments")
+               WHERE s."id" = c."id" AND s."state" = 'pending' RETURNING s."id"`,
+              [
+                ready.map((r) => r.row.id),
+                ready.map((r) => r.providers[0]),
+                ready.map((r) => r.analysis.encoding),
+                ready.map((r) => r.analysis.segments),
+              ],
+            ),
+          ) as Array<{ id: string }>
+        ).map((r) => r.id),
+      );
+      const accepted: AcceptedSubmission[] = [];
+      await forEachConcurrently(ready, this.config.jobConcurrency, async (item) => {
+        const providerId = item.providers[0];
+        if (!claimed.has(item.row.id)) {
+          results[item.index] = settled(Promise.resolve('in-flight'));
+          return;
+        }
+        let attempt: Awaited<ReturnType<SubmissionEngine['attempt']>>;
+        try {
+          attempt = await this.attempt(item.row, providerId, item.to, item.text, item.analysis);
+          if (attempt.kind === 'accepted') await this.hooks.afterProviderAccepted?.(item.row.id);
+        } catch (error) {
+          results[item.index] = settled(Promise.reject(error));
+          return;
+        }
+        if (attempt.kind === 'accepted') {
+          accepted.push({
+            row: item.row,
+            providerId,
+            providerMessageId: attempt.providerMessageId,
+            analysis: item.analysis,
+          });
+          results[item.index] = settled(Promise.resolve('submitted'));
+        } else if (attempt.kind === 'next') {
+          // The first provider did not take it (the row is pending again): the others, one by one.
+          results[item.index] = settled(
+            this.submitTo(item.row, item.providers.slice(1), item.to, item.text, item.analysis, [providerId]),
+          );
+        } else {
+          results[item.index] = settled(Promise.resolve(attempt.outcome));
+        }
+      });
+      await this.markSubmittedMany(accepted);
+    }
+    return Promise.all(
+      results.map((r) => r ?? settled(Promise.reject(new Error('SMS submission left without an outcome')))),
+    );
+  }
+
+  /** Each row's phone number (E.164), by row id: sealed in the row, or registered (one statement). */
+  private async numbersOf(rows: readonly SubmissionRow[]): Promise<Map<string, string>> {
+    const numbers = new Map<string, string>();
+    const pseudonyms = [
+      ...new Set(
+        rows
+          .filter((r) => !r.sealed_number && r.local_pseudonym && isLocalPseudonym(r.local_pseudonym))
+          .map((r) => r.local_pseudonym as string),
+      ),
+    ];
+    const boxes = new Map<string, Buffer | null>();
+    if (pseudonyms.length > 0) {
+      const found = (await this.dataSource.query(
+        `SELECT "local_pseudonym", "number_box" FROM "${this.config.schema}"."phone_number" WHERE "local_pseudonym" = ANY($1::text[])`,
+        [pseudonyms],
+      )) as Array<{ local_pseudonym: string; number_box: Buffer | null }>;
+      for (const f of found) boxes.set(f.local_pseudonym, f.number_box);
+    }
+    for (const row of rows) {
+      let number: string | undefined;
+      try {
+        if (row.sealed_number) number = this.secrets.openSealed(row.sealed_number)?.toString('utf8');
+        else if (row.local_pseudonym) {
+          const box = boxes.get(row.local_pseudonym);
+          number = box ? this.secrets.decryptAtRest(box) : undefined;
+        }
+      } catch {
+        number = undefined; // the one-row path meets the same error, for this row alone
+      }
+      if (number && isE164(number)) numbers.set(row.id, number);
+    }
+    return numbers;
   }
 
   /** Moves a filed submission on as far as it can go now. */
@@ -160,10 +323,20 @@ export class SubmissionEngine {
       );
     }
     const analysis = analyzeSms(text);
-    const tried: string[] = [];
-    for (const providerId of this.pool.selector.order()) {
-      const provider = this.pool.get(providerId);
-      if (!provider) continue;
+    return this.submitTo(row, this.pool.selector.order(), to, text, analysis, []);
+  }
+
+  /** Tries `providers` in order until one takes the (pending) row or none is left. */
+  private async submitTo(
+    row: SubmissionRow,
+    providers: readonly string[],
+    to: string,
+    text: string,
+    analysis: SmsAnalysis,
+    tried: string[],
+  ): Promise<EngineOutcome> {
+    for (const providerId of providers) {
+      if (!this.pool.get(providerId)) continue;
       // Claim: only one worker moves a row to `submitting`, and the provider is on record first.
       const claimed = (await this.dataSource.query(
         `UPDATE ${this.table} SET "state" = 'submitting', "provider_id" = $2, "encoding" = $3, "segments" = $4, "updated_at" = now()
@@ -172,52 +345,82 @@ export class SubmissionEngine {
       )) as [unknown[], number] | unknown[];
       if (!rowsOf(claimed).length) return 'in-flight';
       tried.push(providerId);
-      try {
-        const { providerMessageId } = await provider.submit({
-          clientReference: row.id,
-          from: this.config.originator,
-          to,
-          text,
-          encoding: analysis.encoding,
-          segments: analysis.segments,
-        });
-        this.metrics.submissions.inc({ provider: providerId, outcome: 'accepted' });
+      const attempt = await this.attempt(row, providerId, to, text, analysis);
+      if (attempt.kind === 'accepted') {
         await this.hooks.afterProviderAccepted?.(row.id);
-        await this.markSubmitted(row, providerId, providerMessageId, analysis.segments, analysis.encoding);
+        await this.markSubmitted(
+          row,
+          providerId,
+          attempt.providerMessageId,
+          analysis.segments,
+          analysis.encoding,
+        );
         return 'submitted';
-      } catch (error) {
-        if (error instanceof ProviderUnavailableError) {
-          this.metrics.submissions.inc({ provider: providerId, outcome: 'unavailable' });
-          this.pool.selector.penalize(providerId);
-          this.logger.warn(
-            `Provider ${providerId} did not take ${row.kind} ${row.source_id} (${error.detail}); trying the next`,
-          );
-          await this.dataSource.query(
-            `UPDATE ${this.table} SET "state" = 'pending', "provider_id" = NULL, "updated_at" = now() WHERE "id" = $1 AND "state" = 'submitting'`,
-            [row.id],
-          );
-          continue;
-        }
-        if (error instanceof ProviderRejectedError) {
-          this.metrics.submissions.inc({ provider: providerId, outcome: 'rejected' });
-          await this.finish(row, 'failed', error.reason, 'FAILED', providerId);
-          return 'failed';
-        }
-        if (error instanceof ProviderOutcomeUnknownError) {
-          // Left in `submitting`: the reconciler asks the provider before anything is sent again.
-          this.metrics.submissions.inc({ provider: providerId, outcome: 'unknown' });
-          this.pool.selector.penalize(providerId);
-          this.logger.warn(
-            `No answer from ${providerId} for ${row.kind} ${row.source_id} (${error.detail}); reconciling later`,
-          );
-          return 'unknown';
-        }
-        throw error;
       }
+      if (attempt.kind === 'done') return attempt.outcome;
     }
     throw new RetriableError(
       `No SMS provider took ${row.kind} ${row.source_id} (tried ${tried.join(', ') || 'none'}); retrying later`,
     );
+  }
+
+  /**
+   * One provider call for a row claimed for `providerId`: `accepted` (not yet recorded), `next`
+   * (the provider did not take it; the row is pending again), or `done` with the outcome.
+   */
+  private async attempt(
+    row: SubmissionRow,
+    providerId: string,
+    to: string,
+    text: string,
+    analysis: SmsAnalysis,
+  ): Promise<
+    | { kind: 'accepted'; providerMessageId: string }
+    | { kind: 'next' }
+    | { kind: 'done'; outcome: EngineOutcome }
+  > {
+    const provider = this.pool.get(providerId);
+    if (!provider) throw new Error(`SMS provider ${providerId} is not configured`);
+    try {
+      const { providerMessageId } = await provider.submit({
+        clientReference: row.id,
+        from: this.config.originator,
+        to,
+        text,
+        encoding: analysis.encoding,
+        segments: analysis.segments,
+      });
+      this.metrics.submissions.inc({ provider: providerId, outcome: 'accepted' });
+      return { kind: 'accepted', providerMessageId };
+    } catch (error) {
+      if (error instanceof ProviderUnavailableError) {
+        this.metrics.submissions.inc({ provider: providerId, outcome: 'unavailable' });
+        this.pool.selector.penalize(providerId);
+        this.logger.warn(
+          `Provider ${providerId} did not take ${row.kind} ${row.source_id} (${error.detail}); trying the next`,
+        );
+        await this.dataSource.query(
+          `UPDATE ${this.table} SET "state" = 'pending', "provider_id" = NULL, "updated_at" = now() WHERE "id" = $1 AND "state" = 'submitting'`,
+          [row.id],
+        );
+        return { kind: 'next' };
+      }
+      if (error instanceof ProviderRejectedError) {
+        this.metrics.submissions.inc({ provider: providerId, outcome: 'rejected' });
+        await this.finish(row, 'failed', error.reason, 'FAILED', providerId);
+        return { kind: 'done', outcome: 'failed' };
+      }
+      if (error instanceof ProviderOutcomeUnknownError) {
+        // Left in `submitting`: the reconciler asks the provider before anything is sent again.
+        this.metrics.submissions.inc({ provider: providerId, outcome: 'unknown' });
+        this.pool.selector.penalize(providerId);
+        this.logger.warn(
+          `No answer from ${providerId} for ${row.kind} ${row.source_id} (${error.detail}); reconciling later`,
+        );
+        return { kind: 'done', outcome: 'unknown' };
+      }
+      throw error;
+    }
   }
 
   /** A `submitting` row whose worker is gone: ask the provider, never resend blindly. */
@@ -339,6 +542,54 @@ export class SubmissionEngine {
     if (encoding) this.metrics.senderSegments.inc({ sender, encoding }, segments);
   }
 
+  /** `markSubmitted` for many, in one transaction (one UPDATE, one outbox insert). */
+  private async markSubmittedMany(accepted: readonly AcceptedSubmission[]): Promise<void> {
+    if (accepted.length === 0) return;
+    const costs = accepted.map((a) => a.analysis.segments * this.pool.price(a.providerId));
+    const applied = await this.dataSource.transaction(async (manager) => {
+      const updated = new Set(
+        (
+          rowsOf(
+            await manager.query(
+              `UPDATE ${this.table} AS s SET "state" = CASE WHEN s."state" = 'submitting' THEN 'submitted' ELSE s."state" END,
+                 "provider_id" = u."provider_id", "provider_message_id" = u."provider_message_id", "segments" = u."segments",
+                 "cost_eur" = u."cost_eur", "submitted_at" = now(), "updated_at" = now(), "sealed_text" = NULL, "sealed_number" = NULL
+               FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::numeric[])
+                 AS u("id", "provider_id", "provider_message_id", "segments", "cost_eur")
+               WHERE s."id" = u."id" AND s."submitted_at" IS NULL AND s."state" IN ('submitting', 'delivered', 'failed')
+               RETURNING s."id"`,
+              [
+                accepted.map((a) => a.row.id),
+                accepted.map((a) => a.providerId),
+                accepted.map((a) => a.providerMessageId),
+                accepted.map((a) => a.analysis.segments),
+                costs.map((c) => c.toFixed(6)),
+              ],
+            ),
+          ) as Array<{ id: string }>
+        ).map((r) => r.id),
+      );
+      const done = accepted.filter((a) => updated.has(a.row.id));
+      const entries: OutboxEntry[] = [];
+      for (const a of done) {
+        const entry = await this.eventEntry(a.row, 'DISPATCHED', null);
+        if (entry) entries.push(entry);
+      }
+      await this.outbox.add(manager, entries);
+      return done;
+    });
+    if (applied.length === 0) return;
+    this.outbox.notify();
+    for (const a of applied) {
+      const sender = a.row.sender_id ?? 'enrolment-otp';
+      const segments = a.analysis.segments;
+      const cost = segments * this.pool.price(a.providerId);
+      this.metrics.segments.inc({ provider: a.providerId }, segments);
+      this.metrics.cost.inc({ provider: a.providerId, sender }, cost);
+      this.metrics.senderSegments.inc({ sender, encoding: a.analysis.encoding }, segments);
+    }
+  }
+
   /** Ends a submission without (further) provider involvement, with its event. */
   async finish(
     row: SubmissionRow,
@@ -368,7 +619,17 @@ export class SubmissionEngine {
     status: DeliveryStatus,
     reason: string | null,
   ): Promise<void> {
-    if (row.kind !== 'message' || !row.sender_id) return;
+    const entry = await this.eventEntry(row, status, reason);
+    if (entry) await this.outbox.add(manager, [entry]);
+  }
+
+  /** The outbox record of a DeliveryEvent about a message's SMS (none for OTP submissions). */
+  private async eventEntry(
+    row: Pick<SubmissionRow, 'kind' | 'source_id' | 'sender_id' | 'plan_id' | 'attempt'>,
+    status: DeliveryStatus,
+    reason: string | null,
+  ): Promise<OutboxEntry | undefined> {
+    if (row.kind !== 'message' || !row.sender_id) return undefined;
     const event: DeliveryEvent = {
       eventId: randomUUID(),
       messageId: row.source_id,
@@ -384,13 +645,73 @@ export class SubmissionEngine {
       occurredAt: Date.now(),
       producer: 'sms-channel',
     };
-    const entry: OutboxEntry = {
+    return {
       topic: this.config.topics.events,
       key: row.source_id,
       value: await this.codec.encode('DeliveryEvent', event),
     };
-    await this.outbox.add(manager, [entry]);
   }
+}
+
+/** What a job files: one submission of a message's SMS (or an OTP). */
+export interface SubmissionToFile {
+  kind: 'message' | 'otp';
+  sourceId: string;
+  attempt: number;
+  senderId: string | null;
+  planId: string | null;
+  expiresAt: number;
+  sealedText: Buffer;
+  sealedNumber: Buffer | null;
+  localPseudonym: string | null;
+}
+
+/** A pending row with its number and text, ready for its first provider. */
+interface ReadyRow {
+  index: number;
+  row: SubmissionRow;
+  to: string;
+  text: string;
+  analysis: SmsAnalysis;
+  /** Its failover order; the first is the provider it is claimed for. */
+  providers: string[];
+}
+
+interface AcceptedSubmission {
+  row: SubmissionRow;
+  providerId: string;
+  providerMessageId: string;
+  analysis: SmsAnalysis;
+}
+
+function isLocalPseudonym(value: string): boolean {
+  try {
+    parseLocalPseudonym(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The promise's outcome as a value (so a rejection is handled the moment it happens). */
+function settled<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return promise.then(
+    (value) => ({ status: 'fulfilled', value }),
+    (reason: unknown) => ({ status: 'rejected', reason }),
+  );
+}
+
+/** Runs `work` over `items` with at most `concurrency` at once (`work` must not throw). */
+async function forEachConcurrently<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
 }
 
 /** `UPDATE … RETURNING` answers `[rows, count]` on PostgreSQL through TypeORM. */

@@ -1,9 +1,15 @@
 import { createAvroCodec, type DeliveryEvent } from '@smis/contracts';
-import { BatchRecordError, DecodeError, type BatchContext, type ConsumedRecord } from '@smis/messaging';
+import {
+  BatchRecordError,
+  DecodeError,
+  RetriableError,
+  type BatchContext,
+  type ConsumedRecord,
+} from '@smis/messaging';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { CountAvoidedSmsUseCase } from '../usecases/count-avoided-sms/count-avoided-sms.usecase';
-import { avoidedSmsEventsHandler, concurrentDecodingHandler } from './handlers';
+import { avoidedSmsEventsHandler, waveDecodingHandler } from './handlers';
 
 const codec = createAvroCodec();
 const context: BatchContext = {
@@ -113,7 +119,13 @@ describe('avoidedSmsEventsHandler', () => {
   });
 });
 
-describe('concurrentDecodingHandler (SMS jobs)', () => {
+describe('waveDecodingHandler (SMS jobs)', () => {
+  /** A wave handled as the submission engine does: each value's outcome, settled, in order. */
+  const together =
+    (handle: (e: DeliveryEvent) => Promise<void>) =>
+    (values: DeliveryEvent[]): Promise<PromiseSettledResult<unknown>[]> =>
+      Promise.allSettled(values.map(handle));
+
   /** A handle that records what ran and how many ran at once; `gate` holds each until released. */
   function tracked(fail?: (e: DeliveryEvent) => Error | undefined, delayMs?: (e: DeliveryEvent) => number) {
     const state = { running: 0, maxRunning: 0, handled: [] as string[] };
@@ -129,15 +141,15 @@ describe('concurrentDecodingHandler (SMS jobs)', () => {
     return { state, handle };
   }
 
-  it('handles a batch with up to `concurrency` jobs in flight, and beats between waves', async () => {
+  it('hands over waves of up to `waveSize` jobs together, and beats between waves', async () => {
     const events = Array.from({ length: 10 }, () => event());
     const records = await Promise.all(events.map(encoded));
     const { state, handle } = tracked();
     let beats = 0;
-    await concurrentDecodingHandler(
+    await waveDecodingHandler(
       codec,
       'DeliveryEvent',
-      handle,
+      together(handle),
       4,
     )(records, {
       ...context,
@@ -159,10 +171,10 @@ describe('concurrentDecodingHandler (SMS jobs)', () => {
           : undefined,
       (e) => (e.messageId === events[1].messageId ? 30 : 1),
     );
-    const error = await concurrentDecodingHandler(
+    const error = await waveDecodingHandler(
       codec,
       'DeliveryEvent',
-      handle,
+      together(handle),
       4,
     )(records, context).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BatchRecordError);
@@ -178,15 +190,36 @@ describe('concurrentDecodingHandler (SMS jobs)', () => {
       await encoded(event()),
     ];
     const { state, handle } = tracked();
-    const error = await concurrentDecodingHandler(
+    const error = await waveDecodingHandler(
       codec,
       'DeliveryEvent',
-      handle,
+      together(handle),
       16,
     )(records, context).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BatchRecordError);
     expect((error as BatchRecordError).record.offset).toBe(records[3].offset);
     expect((error as BatchRecordError).cause).toBeInstanceOf(DecodeError);
     expect(state.handled.sort()).toEqual(events.map((e) => e.messageId).sort());
+  });
+
+  it('names the first record of a wave that failed as a whole (a database error), as retriable', async () => {
+    const records = await Promise.all(Array.from({ length: 6 }, () => encoded(event())));
+    let waves = 0;
+    const error = await waveDecodingHandler(
+      codec,
+      'DeliveryEvent',
+      async () => {
+        if (++waves === 2) throw new Error('connection terminated');
+        return [
+          { status: 'fulfilled', value: 'ok' },
+          { status: 'fulfilled', value: 'ok' },
+          { status: 'fulfilled', value: 'ok' },
+        ];
+      },
+      3,
+    )(records, context).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BatchRecordError);
+    expect((error as BatchRecordError).record.offset).toBe(records[3].offset);
+    expect((error as BatchRecordError).cause).toBeInstanceOf(RetriableError);
   });
 });

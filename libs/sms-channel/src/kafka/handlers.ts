@@ -76,17 +76,19 @@ export function decodingHandler<N extends keyof RecordTypes>(
 
 /**
  * A consumer of independent jobs (SMS submissions: each is filed and submitted idempotently by
- * its own key), a fetched batch at a time with up to `concurrency` jobs in flight. Records are
- * decoded in order; an undecodable one ends the run before it and goes to the DLQ alone. After the
- * run has settled, the first record (in offset order) that failed is named in a BatchRecordError:
- * the ones before it count as handled and the consumer hands the rest in again, where a job that
- * was already submitted is recognized and not sent twice.
+ * its own key), a fetched batch at a time, in waves of up to `waveSize` handed over together
+ * (`handleMany` answers each one's outcome, in order). Records are decoded in order; an
+ * undecodable one ends the run before it and goes to the DLQ alone. After a wave has settled, the
+ * first record (in offset order) that failed is named in a BatchRecordError: the ones before it
+ * count as handled and the consumer hands the rest in again, where a job that was already
+ * submitted is recognized and not sent twice. If the wave fails as a whole, its first record is
+ * named.
  */
-export function concurrentDecodingHandler<N extends keyof RecordTypes>(
+export function waveDecodingHandler<N extends keyof RecordTypes>(
   codec: AvroCodec,
   recordName: N,
-  handle: (value: RecordTypes[N]) => Promise<unknown>,
-  concurrency: number,
+  handleMany: (values: RecordTypes[N][]) => Promise<PromiseSettledResult<unknown>[]>,
+  waveSize: number,
 ): BatchHandler {
   return async (records, context) => {
     const decoded: Array<{ record: ConsumedRecord; value: RecordTypes[N] }> = [];
@@ -99,10 +101,15 @@ export function concurrentDecodingHandler<N extends keyof RecordTypes>(
         break;
       }
     }
-    for (let start = 0; start < decoded.length; start += concurrency) {
+    for (let start = 0; start < decoded.length; start += waveSize) {
       if (start > 0) await context.heartbeat();
-      const wave = decoded.slice(start, start + concurrency);
-      const results = await Promise.allSettled(wave.map(({ value }) => handle(value)));
+      const wave = decoded.slice(start, start + waveSize);
+      let results: PromiseSettledResult<unknown>[];
+      try {
+        results = await handleMany(wave.map(({ value }) => value));
+      } catch (error) {
+        throw new BatchRecordError(where(wave[0].record), classify(error, recordName, wave[0].record));
+      }
       const failed = results.findIndex((r) => r.status === 'rejected');
       if (failed >= 0) {
         const { record } = wave[failed];

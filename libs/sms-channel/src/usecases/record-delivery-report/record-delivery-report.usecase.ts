@@ -7,6 +7,8 @@ import { SmsChannelMetrics } from '../../metrics';
 import type { DeliveryReport } from '../../providers/sms-provider';
 import { SMS_DATA_SOURCE, SMS_OUTBOX } from '../../tokens';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export class UnknownSubmissionError extends Error {
   override readonly name = 'UnknownSubmissionError';
 }
@@ -31,9 +33,11 @@ export class RecordDeliveryReportUseCase {
 
   async execute(report: DeliveryReport): Promise<'recorded' | 'duplicate'> {
     const table = this.engine.table;
+    // Both branches use an index (a cast of "id" would scan the table on every report).
+    const reference = UUID.test(report.clientReference ?? '') ? report.clientReference : null;
     let [row] = (await this.dataSource.query(
-      `SELECT * FROM ${table} WHERE "provider_id" = $1 AND ("provider_message_id" = $2 OR ("id"::text = $3 AND "provider_message_id" IS NULL))`,
-      [report.providerId, report.providerMessageId, report.clientReference ?? ''],
+      `SELECT * FROM ${table} WHERE "provider_id" = $1 AND ("provider_message_id" = $2 OR ("id" = $3::uuid AND "provider_message_id" IS NULL))`,
+      [report.providerId, report.providerMessageId, reference],
     )) as SubmissionRow[];
     if (!row) {
       this.metrics.reports.inc({ provider: report.providerId, outcome: 'unmatched' });

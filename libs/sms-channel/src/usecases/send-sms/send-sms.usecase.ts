@@ -2,7 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { OtpRequest, SmsChannelJob } from '@smis/contracts';
 import { NonRetriableError } from '@smis/messaging';
 import { SmsRecipients } from '../../delivery/sms-recipients';
-import { SubmissionEngine, type EngineOutcome } from '../../delivery/submission-engine';
+import {
+  SubmissionEngine,
+  type EngineOutcome,
+  type SubmissionToFile,
+} from '../../delivery/submission-engine';
 
 /** An SmsChannelJob from the router, or an OtpRequest from identity: file it once, then send it. */
 @Injectable()
@@ -11,6 +15,39 @@ export class SendSmsUseCase {
     private readonly engine: SubmissionEngine,
     private readonly recipients: SmsRecipients,
   ) {}
+
+  /**
+   * Jobs of a fetched batch, together: filed in one statement, then moved on as a batch
+   * (`SubmissionEngine.processMany`). Each job's outcome, in order; a rejection is that job's.
+   */
+  async sendJobs(jobs: readonly SmsChannelJob[]): Promise<PromiseSettledResult<EngineOutcome>[]> {
+    const results: PromiseSettledResult<EngineOutcome>[] = [];
+    const toFile: Array<{ index: number; submission: SubmissionToFile }> = [];
+    jobs.forEach((job, index) => {
+      try {
+        toFile.push({
+          index,
+          submission: {
+            kind: 'message',
+            sourceId: job.messageId,
+            attempt: job.attempt,
+            senderId: job.senderId,
+            planId: job.planId,
+            expiresAt: job.expiresAt,
+            sealedText: job.sealedText,
+            sealedNumber: null,
+            localPseudonym: this.recipients.localPseudonym(job.recipient),
+          },
+        });
+      } catch (reason) {
+        results[index] = { status: 'rejected', reason }; // not an sms-domain pseudonym: this job alone
+      }
+    });
+    const rows = await this.engine.fileMany(toFile.map((f) => f.submission));
+    const outcomes = await this.engine.processMany(rows);
+    toFile.forEach((f, k) => (results[f.index] = outcomes[k]));
+    return results;
+  }
 
   async sendJob(job: SmsChannelJob): Promise<EngineOutcome> {
     const row = await this.engine.file({
