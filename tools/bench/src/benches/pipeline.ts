@@ -8,13 +8,19 @@
  *
  * Flags: --throughput-s S (closed-loop phase, default 30), --inflight N (messages not yet
  * DELIVERED, default 400), --rate R and --latency-s S (open-loop phase, default 1000/s for 20 s),
- * --citizens N (default 200), --kafka-records N (perf tools, default 200000), --no-kafka.
+ * --citizens N (default 200), --kafka-records N (perf tools, default 200000), --no-kafka,
+ * --platform-process (the platform in a child process started as `npm start` starts it, instead
+ * of this process; the bench keeps the SDK, devices, push emulator and status consumer).
  */
 import { randomUUID } from 'node:crypto';
 import type { SenderClient } from '@smis/sender-sdk';
 // The platform process itself, started in this process (a bench exercises the app).
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { bootstrap, type RunningPlatform } from '../../../../apps/platform/src/bootstrap';
+// The platform as its own process, as the crash suite starts services (--platform-process).
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { freePort, ServiceProcess } from '../../../reliability/src/support/service-process';
+import { join } from 'node:path';
 import type { Bench, BenchReport, Measurement, TargetCheck } from '../harness';
 import { registerDevices, tapPushes, type SyntheticDevice } from '../support/devices';
 import { bareMessagingLoop, kafkaPerfTools } from '../support/kafka-baseline';
@@ -58,7 +64,9 @@ export const bench: Bench = {
     const infra = await startInfrastructure(log);
     const files = writePlatformFiles();
     const push = await startPushEmulators();
+    const platformProcess = booleanFlag('platform-process');
     let platform: RunningPlatform | undefined;
+    let child: ServiceProcess | undefined;
     let sender: SenderClient | undefined;
     const cleanups: (() => Promise<unknown>)[] = [];
     try {
@@ -94,9 +102,30 @@ export const bench: Bench = {
         baseline = { tools, bareBatched, bareSingle };
       }
       const started = performance.now();
-      platform = await bootstrap(platformEnv(infra, files, push, { SMIS_SIMULATORS: 'true' }));
-      log(`platform up in ${((performance.now() - started) / 1000).toFixed(1)} s at ${platform.url}`);
-      const devices = await registerDevices(platform.url, files.keyring, citizens);
+      const env = platformEnv(infra, files, push, { SMIS_SIMULATORS: 'true' });
+      let platformUrl: string;
+      if (platformProcess) {
+        // Every service in a child process (`npm start`'s entry point): this process keeps the
+        // SDK, the synthetic devices, the push emulator and the status consumer, so the two use
+        // both cores.
+        child = new ServiceProcess({
+          name: 'platform',
+          services: 'all',
+          port: await freePort(),
+          env,
+          logFile: join(files.dataDir, 'platform.log'),
+        });
+        await child.start();
+        platformUrl = child.url;
+      } else {
+        platform = await bootstrap(env);
+        platformUrl = platform.url;
+      }
+      log(
+        `platform up in ${((performance.now() - started) / 1000).toFixed(1)} s at ${platformUrl}` +
+          (child ? ` (own process, pid ${child.pid})` : ' (in this process)'),
+      );
+      const devices = await registerDevices(platformUrl, files.keyring, citizens);
       log(`${devices.length} citizens registered, one FCM device each`);
 
       const inFlight = new Map<string, InFlight>();
@@ -119,12 +148,12 @@ export const bench: Bench = {
         entry.resolve?.();
       });
       const byToken = new Map<string, SyntheticDevice>(devices.map((d) => [d.fcmToken, d]));
-      const tap = tapPushes(push.fcm, platform.url, byToken, (messageId) => {
+      const tap = tapPushes(push.fcm, platformUrl, byToken, (messageId) => {
         const entry = inFlight.get(messageId);
         if (entry && !entry.pushedAt) entry.pushedAt = performance.now();
       });
       cleanups.push(async () => tap.stop());
-      sender = benchSender(infra.brokers, platform.url, files);
+      sender = benchSender(infra.brokers, platformUrl, files);
       const client = sender;
 
       let sendErrors = 0;
@@ -198,21 +227,21 @@ export const bench: Bench = {
       recording = true;
       latencies.length = 0;
       pushLatencies.length = 0;
-      const cpu = new CpuMeter(infra.cluster?.nodes[0]?.pid());
+      const cpu = new CpuMeter(infra.cluster?.nodes[0]?.pid(), child?.pid);
       const closed = await closedLoop(throughputS, inflightLimit, 5_000);
       const closedCpu = cpu.read();
       const closedLatency = percentiles(latencies);
       const closedPush = percentiles(pushLatencies);
       log(
         `closed loop: ${formatRate(closed.overall)} DELIVERED/s, windows ${closed.windows.map(formatRate).join(' ')}; ` +
-          `cores ${closedCpu.cores} (broker ${closedCpu.otherCores ?? '?'}); latency p50 ${closedLatency.p50} p99 ${closedLatency.p99} ms; ` +
+          `cores ${closedCpu.cores}${child ? ` + platform process ${closedCpu.platformCores ?? '?'}` : ''} (broker ${closedCpu.otherCores ?? '?'}); latency p50 ${closedLatency.p50} p99 ${closedLatency.p99} ms; ` +
           `acks ${tap.acks} (${tap.ackErrors} failed attempts, last: ${tap.lastAckError ?? 'none'}), ${undelivered} not DELIVERED within 30 s`,
       );
 
       log(`latency: open loop at ${rate}/s for ${latencyS} s`);
       latencies.length = 0;
       pushLatencies.length = 0;
-      const openCpu = new CpuMeter(infra.cluster?.nodes[0]?.pid());
+      const openCpu = new CpuMeter(infra.cluster?.nodes[0]?.pid(), child?.pid);
       const total = Math.round(rate * latencyS);
       const errorsBefore = sendErrors;
       const openStart = performance.now();
@@ -251,11 +280,15 @@ export const bench: Bench = {
           max: Math.max(...closed.windows),
           runs: closed.windows.map((w) => Math.round(w)),
           coresUsed: closedCpu.cores,
-          note: `overall ${formatRate(closed.overall)}/s, 5 s windows; broker JVM ${closedCpu.otherCores ?? '?'} cores`,
+          note:
+            `overall ${formatRate(closed.overall)}/s, 5 s windows; broker JVM ${closedCpu.otherCores ?? '?'} cores` +
+            (child
+              ? `; platform process ${closedCpu.platformCores ?? '?'} cores (cores used: the bench process)`
+              : ''),
         },
       ];
       const details: Record<string, unknown> = {
-        flags: { throughputS, inflightLimit, rate, latencyS, citizens, kafkaRecords },
+        flags: { throughputS, inflightLimit, rate, latencyS, citizens, kafkaRecords, platformProcess },
         kafka: { source: infra.kafkaSource, brokers: infra.brokers },
         closedLoop: {
           overallPerSecond: Math.round(closed.overall),
@@ -331,7 +364,9 @@ export const bench: Bench = {
       ];
       const notes = [
         `machine load average (1 min) during the run: ${(details.loadAverage1m as number[]).join(', ')} — 2 cores shared with another engineer`,
-        `cores used = CPU of this process (every service + SDK + synthetic devices) / wall time; broker JVM measured separately from /proc`,
+        child
+          ? `--platform-process: cores used = CPU of this process (SDK, synthetic devices, push emulator, status consumer) / wall time; the platform process and the broker JVM measured from /proc`
+          : `cores used = CPU of this process (every service + SDK + synthetic devices) / wall time; broker JVM measured separately from /proc`,
         `open loop: ${openLatency.count} DELIVERED of ${total} sent; send → push p50 ${openPush.p50} ms, p99 ${openPush.p99} ms`,
         ...(ratio ? [ratio] : []),
         ...(sendErrors ? [`${sendErrors} sends failed; last: ${lastSendError}`] : []),
@@ -342,6 +377,7 @@ export const bench: Bench = {
       for (const cleanup of cleanups.reverse()) await bounded(cleanup(), 'cleanup', log);
       await bounded(sender?.close(), 'sender SDK close', log);
       await bounded(platform?.close(), 'platform close', log);
+      await bounded(child?.stop(), 'platform process stop', log);
       await bounded(push.close(), 'push emulators close', log);
       await bounded(infra.close(), 'broker and database', log);
       files.remove();

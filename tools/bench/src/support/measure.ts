@@ -60,22 +60,31 @@ export class CpuMeter {
   private readonly start = performance.now();
   private readonly own = process.cpuUsage();
   private readonly otherStart: number | undefined;
+  private readonly platformStart: number | undefined;
 
-  constructor(private readonly otherPid?: number) {
+  /** `otherPid`: the broker JVM; `platformPid`: a platform child process (both optional). */
+  constructor(
+    private readonly otherPid?: number,
+    private readonly platformPid?: number,
+  ) {
     this.otherStart = processCpuSeconds(otherPid);
+    this.platformStart = processCpuSeconds(platformPid);
   }
 
-  read(): { wallS: number; cores: number; otherCores?: number } {
+  read(): { wallS: number; cores: number; otherCores?: number; platformCores?: number } {
     const wallS = (performance.now() - this.start) / 1000;
     const cpu = process.cpuUsage(this.own);
-    const otherEnd = processCpuSeconds(this.otherPid);
+    const coresOf = (start: number | undefined, pid: number | undefined) => {
+      const end = processCpuSeconds(pid);
+      return end !== undefined && start !== undefined
+        ? Number(((end - start) / wallS).toFixed(2))
+        : undefined;
+    };
     return {
       wallS,
       cores: Number(((cpu.user + cpu.system) / 1e6 / wallS).toFixed(2)),
-      otherCores:
-        otherEnd !== undefined && this.otherStart !== undefined
-          ? Number(((otherEnd - this.otherStart) / wallS).toFixed(2))
-          : undefined,
+      otherCores: coresOf(this.otherStart, this.otherPid),
+      platformCores: coresOf(this.platformStart, this.platformPid),
     };
   }
 }
