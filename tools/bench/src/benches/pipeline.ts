@@ -112,7 +112,8 @@ export const bench: Bench = {
           name: 'platform',
           services: 'all',
           port: await freePort(),
-          env,
+          // `info`: the child's readiness is its "listening" log line.
+          env: { ...env, LOG_LEVEL: 'info' },
           logFile: join(files.dataDir, 'platform.log'),
         });
         await child.start();
