@@ -32,7 +32,7 @@ export class PlanExecutor {
 
   /** Gives up on the current channel and tries the next one (or ends the plan). */
   async advance(tx: RouterTx, m: MessageRecord, reason: string): Promise<void> {
-    await this.clearTimer(tx, m.messageId, 'fallback');
+    this.clearTimer(tx, m.messageId, 'fallback');
     const from = m.channels[m.step];
     if (m.step + 1 >= m.channels.length) {
       await this.event(tx, m, 'FAILED', { reason: REASONS.channelsExhausted });
@@ -48,11 +48,11 @@ export class PlanExecutor {
   /** The message can no longer be delivered: EXPIRED, plan done. */
   async expire(tx: RouterTx, m: MessageRecord): Promise<void> {
     await this.event(tx, m, 'EXPIRED', { reason: REASONS.messageExpired });
-    await this.finish(tx, m, 'EXPIRED');
+    this.finish(tx, m, 'EXPIRED');
   }
 
   /** Ends the plan: no more jobs, timers dropped, payloads and channel pseudonyms erased. */
-  async finish(tx: RouterTx, m: MessageRecord, outcome: Outcome): Promise<void> {
+  finish(tx: RouterTx, m: MessageRecord, outcome: Outcome): void {
     m.state = 'DONE';
     m.outcome = outcome;
     m.envelope = null;
@@ -61,45 +61,26 @@ export class PlanExecutor {
     m.appRecipient = null;
     m.smsRecipient = null;
     m.emailRecipient = null;
-    if (tx.timerWrites) dropBuffered(tx.timerWrites, (t) => t.messageId === m.messageId);
-    if (tx.timerDeletes) {
-      tx.timerDeletes.push({ messageId: m.messageId, kind: null });
-      return;
-    }
-    await tx.manager.query(`DELETE FROM ${tableOf(tx.manager, 'timer')} WHERE "message_id" = $1`, [
-      m.messageId,
-    ]);
+    dropBuffered(tx.timerWrites, (t) => t.messageId === m.messageId);
+    tx.timerDeletes.push({ messageId: m.messageId, kind: null });
   }
 
-  async setTimer(
-    tx: RouterTx,
-    messageId: string,
-    kind: TimerKind,
-    dueAt: number,
-    attempt = 0,
-  ): Promise<void> {
-    if (tx.timerWrites) {
-      dropBuffered(tx.timerWrites, (t) => t.messageId === messageId && t.kind === kind);
-      tx.timerWrites.push({ messageId, kind, dueAt, attempt });
-      tx.timers.push(dueAt);
-      return;
-    }
-    await tx.manager.query(
-      `INSERT INTO ${tableOf(tx.manager, 'timer')} ("message_id", "kind", "due_at", "attempt") VALUES ($1, $2, $3, $4)
-       ON CONFLICT ("message_id", "kind") DO UPDATE SET "due_at" = EXCLUDED."due_at", "attempt" = EXCLUDED."attempt"`,
-      [messageId, kind, dueAt, attempt],
-    );
+  /** Sets (or moves) a timer; written by `flushTimers` before the transaction commits. */
+  setTimer(tx: RouterTx, messageId: string, kind: TimerKind, dueAt: number, attempt = 0): void {
+    dropBuffered(tx.timerWrites, (t) => t.messageId === messageId && t.kind === kind);
+    tx.timerWrites.push({ messageId, kind, dueAt, attempt });
     tx.timers.push(dueAt);
   }
 
   /**
-   * Applies the timer changes a batched transaction collected: the deletes (`tx.timerDeletes`) in
-   * one statement, then the writes (`tx.timerWrites`) in one. A write buffered after a delete of
-   * the same timer replaces it; a delete after a write dropped the write from the buffer.
+   * Applies the timer changes the transaction collected: the deletes (`tx.timerDeletes`) in one
+   * statement, then the writes (`tx.timerWrites`) in one. A write buffered after a delete of the
+   * same timer replaces it; a delete after a write dropped the write from the buffer. Every
+   * transaction that moves plans calls it before it commits.
    */
   async flushTimers(tx: RouterTx): Promise<void> {
-    const deletes = tx.timerDeletes;
-    if (deletes && deletes.length > 0) {
+    const { timerDeletes: deletes, timerWrites: writes } = tx;
+    if (deletes.length > 0) {
       await tx.manager.query(
         `DELETE FROM ${tableOf(tx.manager, 'timer')} AS t
          USING unnest($1::uuid[], $2::text[]) AS d("message_id", "kind")
@@ -108,8 +89,7 @@ export class PlanExecutor {
       );
       deletes.length = 0;
     }
-    const writes = tx.timerWrites;
-    if (!writes || writes.length === 0) return;
+    if (writes.length === 0) return;
     await tx.manager.query(
       `INSERT INTO ${tableOf(tx.manager, 'timer')} ("message_id", "kind", "due_at", "attempt")
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::int[])
@@ -124,16 +104,10 @@ export class PlanExecutor {
     writes.length = 0;
   }
 
-  async clearTimer(tx: RouterTx, messageId: string, kind: TimerKind): Promise<void> {
-    if (tx.timerWrites) dropBuffered(tx.timerWrites, (t) => t.messageId === messageId && t.kind === kind);
-    if (tx.timerDeletes) {
-      tx.timerDeletes.push({ messageId, kind });
-      return;
-    }
-    await tx.manager.query(
-      `DELETE FROM ${tableOf(tx.manager, 'timer')} WHERE "message_id" = $1 AND "kind" = $2`,
-      [messageId, kind],
-    );
+  /** Clears a timer; deleted by `flushTimers` before the transaction commits. */
+  clearTimer(tx: RouterTx, messageId: string, kind: TimerKind): void {
+    dropBuffered(tx.timerWrites, (t) => t.messageId === messageId && t.kind === kind);
+    tx.timerDeletes.push({ messageId, kind });
   }
 
   /** Issues the job of the current channel. */
@@ -152,7 +126,7 @@ export class PlanExecutor {
     let fallbackAt: number | null = null;
     if (channel === 'APP' && m.step + 1 < m.channels.length) {
       fallbackAt = Math.min(tx.now + m.fallbackWindowSeconds * 1000, m.expiresAt);
-      await this.setTimer(tx, m.messageId, 'fallback', fallbackAt, m.attempt);
+      this.setTimer(tx, m.messageId, 'fallback', fallbackAt, m.attempt);
     }
     const topics = this.config.topics;
     const job = await this.encodeJob(channel, common, m, fallbackAt);

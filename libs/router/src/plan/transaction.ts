@@ -13,24 +13,24 @@ export interface RouterTx {
   /** Due times of the timers set, to wake this process's timer poller once committed. */
   readonly timers: number[];
   /**
-   * When present, timers are collected here and written in one statement by
-   * `PlanExecutor.flushTimers` before the transaction commits (batched decisions).
+   * The timers set in this transaction, written in one statement by `PlanExecutor.flushTimers`
+   * before it commits.
    */
-  readonly timerWrites?: TimerWrite[];
+  readonly timerWrites: TimerWrite[];
   /**
-   * With `timerWrites`: the timers cleared in this transaction, deleted in one statement by
-   * `PlanExecutor.flushTimers` (before the buffered writes, which then win).
+   * The timers cleared in this transaction, deleted in one statement by `flushTimers` (before the
+   * buffered writes, which then win).
    */
-  readonly timerDeletes?: TimerDelete[];
+  readonly timerDeletes: TimerDelete[];
 }
 
-/** A timer to delete at the end of a batched transaction (`kind` null: all of the message's). */
+/** A timer to delete at the end of a transaction (`kind` null: all of the message's). */
 export interface TimerDelete {
   messageId: string;
   kind: 'fallback' | 'release' | null;
 }
 
-/** A timer to upsert at the end of a batched transaction. */
+/** A timer to upsert at the end of a transaction. */
 export interface TimerWrite {
   messageId: string;
   kind: 'fallback' | 'release';

@@ -129,29 +129,8 @@ export class SubmissionEngine {
 
   /** Files a submission once (a redelivered job finds the row) and returns it. */
   async file(row: SubmissionToFile): Promise<SubmissionRow> {
-    await this.dataSource.query(
-      `INSERT INTO ${this.table} ("id", "kind", "source_id", "attempt", "sender_id", "plan_id", "state", "expires_at",
-         "sealed_text", "sealed_number", "local_pseudonym")
-       VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10)
-       ON CONFLICT ("kind", "source_id", "attempt") DO NOTHING`,
-      [
-        randomUUID(),
-        row.kind,
-        row.sourceId,
-        row.attempt,
-        row.senderId,
-        row.planId,
-        row.expiresAt,
-        row.sealedText,
-        row.sealedNumber,
-        row.localPseudonym,
-      ],
-    );
-    const [found] = (await this.dataSource.query(
-      `SELECT * FROM ${this.table} WHERE "kind" = $1 AND "source_id" = $2 AND "attempt" = $3`,
-      [row.kind, row.sourceId, row.attempt],
-    )) as SubmissionRow[];
-    return found;
+    const [filed] = await this.fileMany([row]);
+    return filed;
   }
 
   async byId(id: string): Promise<SubmissionRow | undefined> {
@@ -238,7 +217,8 @@ export class SubmissionEngine {
             row: item.row,
             providerId,
             providerMessageId: attempt.providerMessageId,
-            analysis: item.analysis,
+            segments: item.analysis.segments,
+            encoding: item.analysis.encoding,
           });
           results[item.index] = settled(Promise.resolve('submitted'));
         } else if (attempt.kind === 'next') {
@@ -519,33 +499,13 @@ export class SubmissionEngine {
     segments: number,
     encoding: string | undefined,
   ): Promise<void> {
-    const cost = segments * this.pool.price(providerId);
-    const applied = await this.dataSource.transaction(async (manager) => {
-      const updated = rowsOf(
-        (await manager.query(
-          `UPDATE ${this.table} SET "state" = CASE WHEN "state" = 'submitting' THEN 'submitted' ELSE "state" END,
-             "provider_id" = $2, "provider_message_id" = $3, "segments" = $4,
-             "cost_eur" = $5, "submitted_at" = now(), "updated_at" = now(), "sealed_text" = NULL, "sealed_number" = NULL
-           WHERE "id" = $1 AND "submitted_at" IS NULL AND "state" IN ('submitting', 'delivered', 'failed') RETURNING "id"`,
-          [row.id, providerId, providerMessageId, segments, cost.toFixed(6)],
-        )) as unknown[],
-      );
-      if (!updated.length) return false;
-      await this.addEvent(manager, row, 'DISPATCHED', null);
-      return true;
-    });
-    if (!applied) return;
-    this.outbox.notify();
-    const sender = row.sender_id ?? 'enrolment-otp';
-    this.metrics.segments.inc({ provider: providerId }, segments);
-    this.metrics.cost.inc({ provider: providerId, sender }, cost);
-    if (encoding) this.metrics.senderSegments.inc({ sender, encoding }, segments);
+    await this.markSubmittedMany([{ row, providerId, providerMessageId, segments, encoding }]);
   }
 
-  /** `markSubmitted` for many, in one transaction (one UPDATE, one outbox insert). */
+  /** `markSubmitted` for many, in one transaction (one UPDATE, one outbox insert of DISPATCHED). */
   private async markSubmittedMany(accepted: readonly AcceptedSubmission[]): Promise<void> {
     if (accepted.length === 0) return;
-    const costs = accepted.map((a) => a.analysis.segments * this.pool.price(a.providerId));
+    const costs = accepted.map((a) => a.segments * this.pool.price(a.providerId));
     const applied = await this.dataSource.transaction(async (manager) => {
       const updated = new Set(
         (
@@ -562,7 +522,7 @@ export class SubmissionEngine {
                 accepted.map((a) => a.row.id),
                 accepted.map((a) => a.providerId),
                 accepted.map((a) => a.providerMessageId),
-                accepted.map((a) => a.analysis.segments),
+                accepted.map((a) => a.segments),
                 costs.map((c) => c.toFixed(6)),
               ],
             ),
@@ -582,11 +542,9 @@ export class SubmissionEngine {
     this.outbox.notify();
     for (const a of applied) {
       const sender = a.row.sender_id ?? 'enrolment-otp';
-      const segments = a.analysis.segments;
-      const cost = segments * this.pool.price(a.providerId);
-      this.metrics.segments.inc({ provider: a.providerId }, segments);
-      this.metrics.cost.inc({ provider: a.providerId, sender }, cost);
-      this.metrics.senderSegments.inc({ sender, encoding: a.analysis.encoding }, segments);
+      this.metrics.segments.inc({ provider: a.providerId }, a.segments);
+      this.metrics.cost.inc({ provider: a.providerId, sender }, a.segments * this.pool.price(a.providerId));
+      if (a.encoding) this.metrics.senderSegments.inc({ sender, encoding: a.encoding }, a.segments);
     }
   }
 
@@ -677,11 +635,13 @@ interface ReadyRow {
   providers: string[];
 }
 
+/** A submission a provider took, to record (`encoding` unknown after a reconciliation). */
 interface AcceptedSubmission {
   row: SubmissionRow;
   providerId: string;
   providerMessageId: string;
-  analysis: SmsAnalysis;
+  segments: number;
+  encoding: string | undefined;
 }
 
 function isLocalPseudonym(value: string): boolean {

@@ -368,7 +368,7 @@ export class AcceptRequestUseCase {
       row.decision = 'DEFERRED';
       row.reason = reason;
       row.state = 'DEFERRED';
-      await this.plan.setTimer(tx, row.messageId, 'release', releaseAt);
+      this.plan.setTimer(tx, row.messageId, 'release', releaseAt);
       await this.plan.event(tx, row, 'DEFERRED', { reason });
       return { kind: 'deferred', reason };
     }

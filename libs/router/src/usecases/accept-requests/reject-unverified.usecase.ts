@@ -42,7 +42,16 @@ export class RejectUnverifiedUseCase {
     const now = (this.ports.clock ?? Date.now)();
     const events: DeliveryEvent[] = [];
     await this.dataSource.transaction(async (manager) => {
-      const tx: RouterTx = { manager, now, entries: [], events, timers: [] };
+      // Only an event: no plan moves, so no timer is buffered (nothing to flush).
+      const tx: RouterTx = {
+        manager,
+        now,
+        entries: [],
+        events,
+        timers: [],
+        timerWrites: [],
+        timerDeletes: [],
+      };
       await addEvent(
         tx,
         this.codec,

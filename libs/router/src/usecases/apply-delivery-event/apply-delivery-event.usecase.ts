@@ -110,7 +110,7 @@ export class ApplyDeliveryEventUseCase {
       if (e.status === 'READ') m.readAt ??= e.occurredAt;
       if (channel === 'APP') m.appConfirmed = true;
       if (m.state === 'ACTIVE' || m.state === 'DEFERRED') {
-        await this.plan.finish(tx, m, 'DELIVERED');
+        this.plan.finish(tx, m, 'DELIVERED');
         return 'confirmed';
       }
       return 'recorded';

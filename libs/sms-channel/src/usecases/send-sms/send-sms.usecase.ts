@@ -49,21 +49,6 @@ export class SendSmsUseCase {
     return results;
   }
 
-  async sendJob(job: SmsChannelJob): Promise<EngineOutcome> {
-    const row = await this.engine.file({
-      kind: 'message',
-      sourceId: job.messageId,
-      attempt: job.attempt,
-      senderId: job.senderId,
-      planId: job.planId,
-      expiresAt: job.expiresAt,
-      sealedText: job.sealedText,
-      sealedNumber: null,
-      localPseudonym: this.recipients.localPseudonym(job.recipient),
-    });
-    return this.engine.process(row);
-  }
-
   async sendOtp(request: OtpRequest): Promise<EngineOutcome> {
     if (!request.sealedPhoneNumber === !request.recipient)
       throw new NonRetriableError(
