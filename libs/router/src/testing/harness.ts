@@ -14,6 +14,9 @@ import { generateKeyring, type PlatformKeyring } from '@smis/keyring';
 import { createPseudonymizer, createTranscryptor, type TranscryptionPort } from '@smis/pseudonym';
 import { createSenderRegistry, DEFAULT_POLICY, type SenderPolicy, type SenderRegistry } from '@smis/senders';
 import { createHmac, createPrivateKey, randomBytes, randomUUID, sign } from 'node:crypto';
+import { polymorphicFromWire } from '../domain/wire';
+import { AcceptRequestCommand } from '../usecases/accept-requests/accept-request.command';
+import { domainsFor } from '../usecases/accept-requests/accept-request.usecase';
 
 export const envelopeCrypto = createSodiumEnvelopeCrypto();
 
@@ -167,3 +170,31 @@ export async function encodeRequest(request: MessageRequest): Promise<{ key: str
 }
 
 export { generateKeyring };
+
+/**
+ * Commands as the requests handler makes them: each request's recipient transcrypted into every
+ * domain it needs, a batch per domain.
+ */
+export async function acceptCommandsFor(
+  requests: readonly MessageRequest[],
+  transcription: TranscryptionPort,
+  senders: SenderRegistry,
+): Promise<AcceptRequestCommand[]> {
+  const recipients = requests.map(() => ({}) as Parameters<typeof AcceptRequestCommand.create>[2]);
+  const byDomain = new Map<ReturnType<typeof domainsFor>[number], number[]>();
+  requests.forEach((r, i) => {
+    for (const d of domainsFor(r)) byDomain.set(d, [...(byDomain.get(d) ?? []), i]);
+  });
+  for (const [domain, indexes] of byDomain) {
+    const outcomes = await transcription.transcrypt(
+      indexes.map((i) => polymorphicFromWire(requests[i].recipient)),
+      domain,
+    );
+    indexes.forEach((i, k) => (recipients[i][domain] = outcomes[k]));
+  }
+  return requests.map((r, i) => {
+    const sender = senders.get(r.senderId);
+    if (!sender) throw new Error(`no sender ${r.senderId}`);
+    return AcceptRequestCommand.create(r, sender, recipients[i]);
+  });
+}

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createAvroCodec, type MessageRequest } from '@smis/contracts';
 import { Outbox, openServiceDataSource } from '@smis/persistence';
-import { createDomainDecryptor, type PseudonymDomain } from '@smis/pseudonym';
+import { createDomainDecryptor } from '@smis/pseudonym';
 import { testDatabaseUrl, uniqueName } from '@smis/testing';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { RouterMetrics } from '../../metrics';
 import { ROUTER_MIGRATIONS } from '../../migrations';
 import { PlanExecutor } from '../../plan/plan-executor';
 import {
+  acceptCommandsFor,
   generateKeyring,
   inProcessTranscryption,
   newCitizen,
@@ -23,7 +24,7 @@ import {
 } from '../../testing/harness';
 import { TimerAlarm } from '../../timers/timer-alarm';
 import { AcceptRequestCommand, type AcceptOutcome } from './accept-request.command';
-import { AcceptRequestUseCase, domainsFor } from './accept-request.usecase';
+import { AcceptRequestUseCase } from './accept-request.usecase';
 
 /**
  * The set-based decision of a batch must be exactly the decisions made one request at a time:
@@ -78,28 +79,7 @@ describe('AcceptRequestUseCase.executeBatch (real PostgreSQL)', () => {
     return { useCase, ds };
   }
 
-  /** Commands as the requests handler makes them: recipients transcrypted per domain, in a batch. */
-  async function commandsFor(requests: MessageRequest[]): Promise<AcceptRequestCommand[]> {
-    const recipients = requests.map(() => ({}) as Parameters<typeof AcceptRequestCommand.create>[2]);
-    const byDomain = new Map<PseudonymDomain, number[]>();
-    requests.forEach((r, i) => {
-      for (const d of domainsFor(r)) byDomain.set(d, [...(byDomain.get(d) ?? []), i]);
-    });
-    for (const [domain, indexes] of byDomain) {
-      const outcomes = await transcription.transcrypt(
-        indexes.map((i) => polymorphicFromWire(requests[i].recipient)),
-        domain,
-      );
-      indexes.forEach((i, k) => (recipients[i][domain] = outcomes[k]));
-    }
-    return requests.map((r, i) =>
-      AcceptRequestCommand.create(r, senders.get(r.senderId) ?? fail(r.senderId), recipients[i]),
-    );
-  }
-
-  const fail = (what: string): never => {
-    throw new Error(`no sender ${what}`);
-  };
+  const commandsFor = (requests: MessageRequest[]) => acceptCommandsFor(requests, transcription, senders);
 
   // The scenario: two phases (batches), each with conflicts inside and with the phase before.
   const citizens = Array.from({ length: 8 }, newCitizen);

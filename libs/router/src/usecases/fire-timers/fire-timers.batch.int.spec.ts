@@ -1,18 +1,18 @@
 import 'reflect-metadata';
 import { createAvroCodec, type DeliveryEvent, type MessageRequest } from '@smis/contracts';
 import { Outbox, openServiceDataSource } from '@smis/persistence';
-import { createDomainDecryptor, type PseudonymDomain } from '@smis/pseudonym';
+import { createDomainDecryptor } from '@smis/pseudonym';
 import { testDatabaseUrl, uniqueName } from '@smis/testing';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { validateRouterConfig } from '../../config';
-import { polymorphicFromWire } from '../../domain/wire';
 import { ROUTER_ENTITIES } from '../../entities';
 import { RouterMetrics } from '../../metrics';
 import { ROUTER_MIGRATIONS } from '../../migrations';
 import { PlanExecutor } from '../../plan/plan-executor';
 import {
+  acceptCommandsFor,
   generateKeyring,
   inProcessTranscryption,
   newCitizen,
@@ -23,8 +23,7 @@ import {
   type RequestOptions,
 } from '../../testing/harness';
 import { TimerAlarm } from '../../timers/timer-alarm';
-import { AcceptRequestCommand } from '../accept-requests/accept-request.command';
-import { AcceptRequestUseCase, domainsFor } from '../accept-requests/accept-request.usecase';
+import { AcceptRequestUseCase } from '../accept-requests/accept-request.usecase';
 import { ApplyDeliveryEventCommand } from '../apply-delivery-event/apply-delivery-event.command';
 import { ApplyDeliveryEventUseCase } from '../apply-delivery-event/apply-delivery-event.usecase';
 import { FireTimersCommand } from './fire-timers.command';
@@ -68,26 +67,6 @@ describe('FireTimersUseCase and ApplyDeliveryEventUseCase, set-wise (real Postgr
     deferred: build(quiet, { fallbackWindowSeconds: 30 }),
   };
   const releaseAt = now + 30 * 60_000; // the end of the quiet hours
-
-  async function commandsFor(list: MessageRequest[]): Promise<AcceptRequestCommand[]> {
-    const recipients = list.map(() => ({}) as Parameters<typeof AcceptRequestCommand.create>[2]);
-    const byDomain = new Map<PseudonymDomain, number[]>();
-    list.forEach((r, i) => {
-      for (const d of domainsFor(r)) byDomain.set(d, [...(byDomain.get(d) ?? []), i]);
-    });
-    for (const [domain, indexes] of byDomain) {
-      const outcomes = await transcription.transcrypt(
-        indexes.map((i) => polymorphicFromWire(list[i].recipient)),
-        domain,
-      );
-      indexes.forEach((i, k) => (recipients[i][domain] = outcomes[k]));
-    }
-    return list.map((r, i) => {
-      const sender = senders.get(r.senderId);
-      if (!sender) throw new Error(`no sender ${r.senderId}`);
-      return AcceptRequestCommand.create(r, sender, recipients[i]);
-    });
-  }
 
   function appEvent(request: MessageRequest, status: 'DELIVERED' | 'FAILED', at: number): DeliveryEvent {
     return {
@@ -151,7 +130,9 @@ describe('FireTimersUseCase and ApplyDeliveryEventUseCase, set-wise (real Postgr
       }
     };
 
-    const accepted = await accept.executeBatch(await commandsFor(Object.values(requests)));
+    const accepted = await accept.executeBatch(
+      await acceptCommandsFor(Object.values(requests), transcription, senders),
+    );
     expect(accepted.map((o) => o.kind)).toEqual([
       'accepted',
       'accepted',
