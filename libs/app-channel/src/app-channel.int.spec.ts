@@ -46,6 +46,11 @@ import {
 } from './testing/fixtures';
 import { APP_CHANNEL_DATA_SOURCE, APP_CHANNEL_OUTBOX } from './tokens';
 import { SweepExpiredUseCase } from './usecases/sweep-expired/sweep-expired.usecase';
+import {
+  AcknowledgeMessageUseCase,
+  type AckItem,
+} from './usecases/acknowledge-message/acknowledge-message.usecase';
+import { AppChannelStore } from './store';
 
 class CapturingLogger implements LoggerService {
   readonly lines: string[] = [];
@@ -832,6 +837,113 @@ describe('app channel (real broker, PostgreSQL and push emulators)', () => {
     // Every acknowledgement committed before its answer: these are all the events there will be.
     expect([...(written.get(messageId) ?? [])].sort()).toEqual(['DELIVERED', 'READ']);
     await event(messageId, 'READ');
+  });
+
+  it('marks a batch of acknowledgements together; strangers, unknown ids and repeats are answered alone', async () => {
+    const who = await citizen();
+    const phone = newDevice();
+    const other = await citizen();
+    const stranger = newDevice();
+    await register(who, phone, null);
+    await register(other, stranger, null);
+    const [m1, m2, m3] = [
+      await sendJob(who, [phone]),
+      await sendJob(who, [phone]),
+      await sendJob(who, [phone]),
+    ];
+    const m4 = await sendJob(other, [stranger]);
+    for (const { messageId } of [m1, m2, m3, m4])
+      expect((await event(messageId, 'FAILED')).reason).toBe('app.no-push-target');
+    const store = app.get(AppChannelStore);
+    const phoneRow = (await store.findDevice(phone.deviceId))!;
+    const strangerRow = (await store.findDevice(stranger.deviceId))!;
+    const acknowledge = app.get(AcknowledgeMessageUseCase);
+    const unknown = randomUUID();
+    const items: AckItem[] = [
+      { device: phoneRow, messageId: m1.messageId, what: 'delivered' },
+      { device: phoneRow, messageId: m2.messageId, what: 'read' },
+      { device: strangerRow, messageId: m3.messageId, what: 'delivered' },
+      { device: phoneRow, messageId: unknown, what: 'delivered' },
+      { device: phoneRow, messageId: m1.messageId, what: 'read' },
+      { device: strangerRow, messageId: m4.messageId, what: 'delivered' },
+    ];
+    const { outcomes, written } = await watchOutbox(async (written) => ({
+      outcomes: await acknowledge.executeMany(items),
+      written,
+    }));
+    expect(outcomes.map((o) => (o instanceof Error ? o.name : 'ok'))).toEqual([
+      'ok',
+      'ok',
+      'NotFoundError',
+      'NotFoundError',
+      'ok',
+      'ok',
+    ]);
+    expect(Object.fromEntries([...written].map(([id, statuses]) => [id, [...statuses].sort()]))).toEqual({
+      [m1.messageId]: ['DELIVERED', 'READ'],
+      [m2.messageId]: ['DELIVERED', 'READ'],
+      [m4.messageId]: ['DELIVERED'],
+    });
+    // The stranger's acknowledgement left m3 alone; the phone's own now marks it, and a batch
+    // of repeats publishes nothing more.
+    const again = await watchOutbox(async (written) => {
+      const outcomes = await acknowledge.executeMany([
+        { device: phoneRow, messageId: m3.messageId, what: 'delivered' },
+        { device: phoneRow, messageId: m1.messageId, what: 'read' },
+        { device: phoneRow, messageId: m2.messageId, what: 'delivered' },
+      ]);
+      return { outcomes, written };
+    });
+    expect(again.outcomes).toEqual([undefined, undefined, undefined]);
+    expect(Object.fromEntries(again.written)).toEqual({ [m3.messageId]: ['DELIVERED'] });
+    const marks = (await dataSource.query(
+      `SELECT "message_id", "delivered_at" IS NOT NULL AS "delivered", "read_at" IS NOT NULL AS "read"
+         FROM "${schema}"."inbox_message" WHERE "message_id" = ANY($1::text[]) ORDER BY "message_id"`,
+      [[m1, m2, m3, m4].map((m) => m.messageId)],
+    )) as { message_id: string; delivered: boolean; read: boolean }[];
+    expect(Object.fromEntries(marks.map((m) => [m.message_id, [m.delivered, m.read]]))).toEqual({
+      [m1.messageId]: [true, true],
+      [m2.messageId]: [true, true],
+      [m3.messageId]: [true, false],
+      [m4.messageId]: [true, false],
+    });
+  });
+
+  it('answers concurrent signed acknowledgements each, coalesced, with one DELIVERED per message', async () => {
+    const who = await citizen();
+    const phone = newDevice();
+    await register(who, phone, null);
+    const jobs = await Promise.all(Array.from({ length: 12 }, () => jobRecord(who, [phone])));
+    await producer.send(
+      jobsTopic,
+      jobs.map((j) => j.record),
+    );
+    for (const { messageId } of jobs) await event(messageId, 'FAILED');
+    const acknowledge = app.get(AcknowledgeMessageUseCase);
+    const before = { ...acknowledge.coalesced };
+    const replayed = phone.sign('POST', `/v1/app/messages/${jobs[0].messageId}/delivered`);
+    const written = await watchOutbox(async (written) => {
+      const answers = await Promise.all([
+        ...jobs.map((j) => signed(phone, 'post', `/v1/app/messages/${j.messageId}/delivered`)),
+        http().post(`/v1/app/messages/${jobs[0].messageId}/delivered`).set(replayed),
+        http().post(`/v1/app/messages/${jobs[0].messageId}/delivered`).set(replayed),
+      ]);
+      expect(answers.slice(0, 12).map((a) => a.status)).toEqual(jobs.map(() => 204));
+      // The same signed request twice: one of the two is a replay, whichever batch it went in.
+      expect(
+        answers
+          .slice(12)
+          .map((a) => a.status)
+          .sort(),
+      ).toEqual([204, 401]);
+      return written;
+    });
+    expect(Object.fromEntries(written)).toEqual(
+      Object.fromEntries(jobs.map((j) => [j.messageId, ['DELIVERED']])),
+    );
+    const after = acknowledge.coalesced;
+    expect(after.items - before.items).toBe(13);
+    expect(after.runs - before.runs).toBeGreaterThanOrEqual(1);
   });
 
   it('serves the sender directory, sweeps expired messages, and never stores or logs the plaintext', async () => {

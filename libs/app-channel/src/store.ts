@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { Coalescer } from '@smis/persistence';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AppChannelConfig } from './config';
 import { APP_CHANNEL_CONFIG, APP_CHANNEL_DATA_SOURCE } from './tokens';
@@ -83,6 +84,23 @@ export class AppChannelStore {
       return result[0] as T[];
     return result as T[];
   }
+
+  /**
+   * The device of a signed request, outside any transaction: the lookups of concurrent requests
+   * share one statement (group commit).
+   */
+  lookupDevice(deviceId: string): Promise<DeviceRow | undefined> {
+    return this.deviceLookups.submit(deviceId);
+  }
+
+  private readonly deviceLookups = new Coalescer<string, DeviceRow | undefined>(async (ids) => {
+    const rows = await this.query<DeviceRow>(
+      `SELECT * FROM ${this.device} WHERE "device_id" = ANY($1::text[])`,
+      [[...new Set(ids)]],
+    );
+    const byId = new Map(rows.map((row) => [row.device_id, row]));
+    return ids.map((id) => byId.get(id));
+  });
 
   async findDevice(deviceId: string, manager?: EntityManager): Promise<DeviceRow | undefined> {
     const [row] = await this.query<DeviceRow>(

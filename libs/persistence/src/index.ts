@@ -10,3 +10,4 @@ export { pgliteDriver } from './pglite-driver';
 export { Outbox, OutboxRelay, type OutboxEntry, type OutboxRelayOptions } from './outbox/outbox';
 export { OutboxRecord } from './outbox/outbox-record.entity';
 export { CreateOutbox1795300000000 } from './outbox/create-outbox.migration';
+export { Coalescer, type CoalescerOptions } from './coalescer';

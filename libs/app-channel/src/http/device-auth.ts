@@ -5,6 +5,7 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
+import { Coalescer } from '@smis/persistence';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AppChannelConfig } from '../config';
@@ -66,14 +67,25 @@ export class DeviceRequestVerifier {
     );
     if (!ok) throw this.reject('bad signature');
     const digest = createHash('sha256').update(signature).digest('hex');
-    const inserted = await this.store.query<{ digest: string }>(
-      `INSERT INTO ${this.store.nonce} ("digest", "expires_at") VALUES ($1, to_timestamp($2 / 1000.0))
-       ON CONFLICT ("digest") DO NOTHING RETURNING "digest"`,
-      [digest, at + this.config.signatureMaxSkewMs],
-    );
-    if (inserted.length === 0) throw this.reject('replayed request');
+    const fresh = await this.nonces.submit({ digest, expiresAt: at + this.config.signatureMaxSkewMs });
+    if (!fresh) throw this.reject('replayed request');
     this.metrics.deviceRequests.inc({ outcome: 'accepted' });
   }
+
+  /**
+   * Records signature digests, the concurrent requests' in one statement (group commit): true
+   * for a digest not seen before. A digest twice in one batch is fresh the first time only.
+   */
+  private readonly nonces = new Coalescer<{ digest: string; expiresAt: number }, boolean>(async (items) => {
+    const inserted = await this.store.query<{ digest: string }>(
+      `INSERT INTO ${this.store.nonce} ("digest", "expires_at")
+       SELECT d, to_timestamp(e / 1000.0) FROM unnest($1::text[], $2::float8[]) AS n(d, e)
+       ON CONFLICT ("digest") DO NOTHING RETURNING "digest"`,
+      [items.map((item) => item.digest), items.map((item) => item.expiresAt)],
+    );
+    const fresh = new Set(inserted.map((row) => row.digest));
+    return items.map((item) => fresh.delete(item.digest));
+  });
 
   private reject(why: string): AuthenticationError {
     this.metrics.deviceRequests.inc({ outcome: 'rejected' });
@@ -112,7 +124,7 @@ export class DeviceAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<WithDevice>();
     const deviceId = this.verifier.deviceIdOf(request);
-    const device = await this.store.findDevice(deviceId);
+    const device = await this.store.lookupDevice(deviceId);
     if (!device || !device.active)
       throw new AuthenticationError('Device request not authenticated: unknown or revoked device');
     await this.verifier.verify(request, device.signing_public_key);

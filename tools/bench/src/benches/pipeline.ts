@@ -24,7 +24,15 @@ import { join } from 'node:path';
 import type { Bench, BenchReport, Measurement, TargetCheck } from '../harness';
 import { registerDevices, tapPushes, type SyntheticDevice } from '../support/devices';
 import { bareMessagingLoop, kafkaPerfTools } from '../support/kafka-baseline';
-import { booleanFlag, CpuMeter, formatRate, numberFlag, percentiles, sampleLoad } from '../support/measure';
+import {
+  booleanFlag,
+  CpuMeter,
+  formatRate,
+  numberFlag,
+  percentiles,
+  sampleLoad,
+  stringFlag,
+} from '../support/measure';
 import {
   BENCH_SENDER_ID,
   benchSender,
@@ -64,7 +72,8 @@ export const bench: Bench = {
     const infra = await startInfrastructure(log);
     const files = writePlatformFiles();
     const push = await startPushEmulators();
-    const platformProcess = booleanFlag('platform-process');
+    const platformCpuProf = stringFlag('platform-cpu-prof');
+    const platformProcess = booleanFlag('platform-process') || platformCpuProf !== undefined;
     let platform: RunningPlatform | undefined;
     let child: ServiceProcess | undefined;
     let sender: SenderClient | undefined;
@@ -115,6 +124,8 @@ export const bench: Bench = {
           // `info`: the child's readiness is its "listening" log line.
           env: { ...env, LOG_LEVEL: 'info' },
           logFile: join(files.dataDir, 'platform.log'),
+          // --platform-cpu-prof DIR: a V8 CPU profile of the platform process, written on stop.
+          nodeArgs: platformCpuProf ? ['--cpu-prof', `--cpu-prof-dir=${platformCpuProf}`] : [],
         });
         await child.start();
         platformUrl = child.url;

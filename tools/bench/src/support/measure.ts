@@ -11,6 +11,15 @@ export function numberFlag(name: string, fallback: number, argv: readonly string
   return value;
 }
 
+/** `--name VALUE`, or undefined without the flag. */
+export function stringFlag(name: string, argv: readonly string[] = process.argv): string | undefined {
+  const at = argv.indexOf(`--${name}`);
+  if (at < 0) return undefined;
+  const value = argv[at + 1];
+  if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
+  return value;
+}
+
 export function booleanFlag(name: string, argv: readonly string[] = process.argv): boolean {
   return argv.includes(`--${name}`);
 }

@@ -46,6 +46,8 @@ export interface ServiceProcessOptions {
   logFile: string;
   /** How long a start may take before it is a failure (default 180 s: 2 loaded cores). */
   startTimeoutMs?: number;
+  /** Node options before the entry point (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
 }
 
 export class ServiceProcess {
@@ -80,7 +82,11 @@ export class ServiceProcess {
     const started = Date.now();
     const child = spawn(
       process.execPath,
-      [path.join(ROOT, 'tools/run-ts.cjs'), path.join(ROOT, 'apps/platform/src/main.ts')],
+      [
+        ...(this.options.nodeArgs ?? []),
+        path.join(ROOT, 'tools/run-ts.cjs'),
+        path.join(ROOT, 'apps/platform/src/main.ts'),
+      ],
       {
         cwd: ROOT,
         env: {
