@@ -159,3 +159,40 @@ describe.each(backends)('persistence on $name', ({ options }) => {
     }
   });
 });
+
+describe('outbox relay on PostgreSQL with another instance', () => {
+  it('publishes nothing while another relay holds the schema lock, and everything after', async () => {
+    const schema = uniqueName('svc').replace(/-/g, '_');
+    const dataSource = await openServiceDataSource({
+      databaseUrl: testDatabaseUrl(),
+      schema,
+      entities: [OutboxRecord],
+      migrations: [CreateOutbox1795300000000],
+    });
+    const client = createKafka({ brokers: testKafkaBrokers(), clientId: uniqueName('persistence') });
+    const topic = uniqueName('outbox-lock');
+    await client.admin().ensureTopics([{ topic, numPartitions: 1 }]);
+    const producer = client.producer();
+    const outbox = new Outbox(dataSource);
+    const relay = new OutboxRelay(outbox, { dataSource, producer, batchSize: 10 });
+    const other = dataSource.createQueryRunner();
+    try {
+      await dataSource.transaction((m) =>
+        outbox.add(m, [
+          { topic, key: 'k', value: Buffer.from('1') },
+          { topic, key: 'k', value: Buffer.from('2') },
+        ]),
+      );
+      await other.startTransaction();
+      await other.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`smis-outbox:${schema}`]);
+      expect(await relay.publishOnce()).toBe(0);
+      await other.commitTransaction();
+      expect(await relay.publishOnce()).toBe(2);
+      expect(await relay.publishOnce()).toBe(0);
+    } finally {
+      await other.release();
+      await producer.disconnect();
+      await dataSource.destroy();
+    }
+  });
+});

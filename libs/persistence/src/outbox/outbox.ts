@@ -72,6 +72,8 @@ export class OutboxRelay {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
+  /** Whether the round in flight has sent its SELECT (a wake before that is covered by it). */
+  private selecting = false;
   private stopped = true;
   private unsubscribe?: () => void;
 
@@ -95,7 +97,9 @@ export class OutboxRelay {
   wake(): void {
     if (this.stopped) return;
     if (this.running) {
-      this.again = true;
+      // Records committed before the round's SELECT was sent are in that round; only a wake
+      // after it needs another round (which would otherwise often find nothing).
+      if (this.selecting) this.again = true;
       return;
     }
     if (this.timer) clearTimeout(this.timer);
@@ -126,14 +130,16 @@ export class OutboxRelay {
   /** One round: publishes up to `batchSize` records; returns how many. */
   async publishOnce(): Promise<number> {
     const batchSize = this.options.batchSize ?? 500;
+    this.selecting = false;
     const published = await this.options.dataSource.transaction(async (manager) => {
-      const [{ locked }] = (await manager.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [
-        this.lockKey,
-      ])) as { locked: boolean }[];
-      if (!locked) return 0;
+      // The relay's lock and the oldest records in one statement: the uncorrelated subquery is
+      // evaluated once, first, and gates the scan (no lock, no rows).
+      this.selecting = true;
       const rows = (await manager.query(
-        `SELECT "id", "topic", "key", "value", "headers" FROM ${this.table} ORDER BY "id" LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [batchSize],
+        `SELECT "id", "topic", "key", "value", "headers" FROM ${this.table}
+          WHERE (SELECT pg_try_advisory_xact_lock(hashtext($1)))
+          ORDER BY "id" LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [this.lockKey, batchSize],
       )) as {
         id: string;
         topic: string;
