@@ -10,7 +10,9 @@
  * DELIVERED, default 400), --rate R and --latency-s S (open-loop phase, default 1000/s for 20 s),
  * --citizens N (default 200), --kafka-records N (perf tools, default 200000), --no-kafka,
  * --platform-process (the platform in a child process started as `npm start` starts it, instead
- * of this process; the bench keeps the SDK, devices, push emulator and status consumer).
+ * of this process; the bench keeps the SDK, devices, push emulator and status consumer),
+ * --platform-processes N (N such processes, every service in each, as N replicas share the topics'
+ * partitions; devices spread over them), --platform-cpu-prof DIR (V8 CPU profiles of those).
  */
 import { randomUUID } from 'node:crypto';
 import type { SenderClient } from '@smis/sender-sdk';
@@ -73,9 +75,12 @@ export const bench: Bench = {
     const files = writePlatformFiles();
     const push = await startPushEmulators();
     const platformCpuProf = stringFlag('platform-cpu-prof');
-    const platformProcess = booleanFlag('platform-process') || platformCpuProf !== undefined;
+    const replicas = numberFlag('platform-processes', 1);
+    if (!Number.isInteger(replicas)) throw new Error('--platform-processes needs a whole number');
+    const platformProcess =
+      booleanFlag('platform-process') || platformCpuProf !== undefined || booleanFlag('platform-processes');
     let platform: RunningPlatform | undefined;
-    let child: ServiceProcess | undefined;
+    const children: ServiceProcess[] = [];
     let sender: SenderClient | undefined;
     const cleanups: (() => Promise<unknown>)[] = [];
     try {
@@ -117,25 +122,31 @@ export const bench: Bench = {
         // Every service in a child process (`npm start`'s entry point): this process keeps the
         // SDK, the synthetic devices, the push emulator and the status consumer, so the two use
         // both cores.
-        child = new ServiceProcess({
-          name: 'platform',
-          services: 'all',
-          port: await freePort(),
-          // `info`: the child's readiness is its "listening" log line.
-          env: { ...env, LOG_LEVEL: 'info' },
-          logFile: join(files.dataDir, 'platform.log'),
-          // --platform-cpu-prof DIR: a V8 CPU profile of the platform process, written on stop.
-          nodeArgs: platformCpuProf ? ['--cpu-prof', `--cpu-prof-dir=${platformCpuProf}`] : [],
-        });
-        await child.start();
-        platformUrl = child.url;
+        // One after the other: the first creates the schemas and topics.
+        for (let i = 0; i < replicas; i++) {
+          const child = new ServiceProcess({
+            name: replicas === 1 ? 'platform' : `platform-${i + 1}`,
+            services: 'all',
+            port: await freePort(),
+            // `info`: the child's readiness is its "listening" log line.
+            env: { ...env, LOG_LEVEL: 'info' },
+            logFile: join(files.dataDir, `platform-${i + 1}.log`),
+            // --platform-cpu-prof DIR: a V8 CPU profile of the platform process, written on stop.
+            nodeArgs: platformCpuProf ? ['--cpu-prof', `--cpu-prof-dir=${platformCpuProf}`] : [],
+          });
+          children.push(child);
+          await child.start();
+        }
+        platformUrl = children[0].url;
       } else {
         platform = await bootstrap(env);
         platformUrl = platform.url;
       }
       log(
         `platform up in ${((performance.now() - started) / 1000).toFixed(1)} s at ${platformUrl}` +
-          (child ? ` (own process, pid ${child.pid})` : ' (in this process)'),
+          (children.length > 0
+            ? ` (own process${children.length > 1 ? `es, ${children.length} replicas` : ''}, pid ${children.map((c) => c.pid).join(', ')})`
+            : ' (in this process)'),
       );
       const devices = await registerDevices(platformUrl, files.keyring, citizens);
       log(`${devices.length} citizens registered, one FCM device each`);
@@ -160,10 +171,15 @@ export const bench: Bench = {
         entry.resolve?.();
       });
       const byToken = new Map<string, SyntheticDevice>(devices.map((d) => [d.fcmToken, d]));
-      const tap = tapPushes(push.fcm, platformUrl, byToken, (messageId) => {
-        const entry = inFlight.get(messageId);
-        if (entry && !entry.pushedAt) entry.pushedAt = performance.now();
-      });
+      const tap = tapPushes(
+        push.fcm,
+        children.length > 0 ? children.map((c) => c.url) : platformUrl,
+        byToken,
+        (messageId) => {
+          const entry = inFlight.get(messageId);
+          if (entry && !entry.pushedAt) entry.pushedAt = performance.now();
+        },
+      );
       cleanups.push(async () => tap.stop());
       sender = benchSender(infra.brokers, platformUrl, files);
       const client = sender;
@@ -239,21 +255,27 @@ export const bench: Bench = {
       recording = true;
       latencies.length = 0;
       pushLatencies.length = 0;
-      const cpu = new CpuMeter(infra.cluster?.nodes[0]?.pid(), child?.pid);
+      const cpu = new CpuMeter(
+        infra.cluster?.nodes[0]?.pid(),
+        children.map((c) => c.pid),
+      );
       const closed = await closedLoop(throughputS, inflightLimit, 5_000);
       const closedCpu = cpu.read();
       const closedLatency = percentiles(latencies);
       const closedPush = percentiles(pushLatencies);
       log(
         `closed loop: ${formatRate(closed.overall)} DELIVERED/s, windows ${closed.windows.map(formatRate).join(' ')}; ` +
-          `cores ${closedCpu.cores}${child ? ` + platform process ${closedCpu.platformCores ?? '?'}` : ''} (broker ${closedCpu.otherCores ?? '?'}); latency p50 ${closedLatency.p50} p99 ${closedLatency.p99} ms; ` +
+          `cores ${closedCpu.cores}${children.length > 0 ? ` + platform process ${closedCpu.platformCores ?? '?'}` : ''} (broker ${closedCpu.otherCores ?? '?'}); latency p50 ${closedLatency.p50} p99 ${closedLatency.p99} ms; ` +
           `acks ${tap.acks} (${tap.ackErrors} failed attempts, last: ${tap.lastAckError ?? 'none'}), ${undelivered} not DELIVERED within 30 s`,
       );
 
       log(`latency: open loop at ${rate}/s for ${latencyS} s`);
       latencies.length = 0;
       pushLatencies.length = 0;
-      const openCpu = new CpuMeter(infra.cluster?.nodes[0]?.pid(), child?.pid);
+      const openCpu = new CpuMeter(
+        infra.cluster?.nodes[0]?.pid(),
+        children.map((c) => c.pid),
+      );
       const total = Math.round(rate * latencyS);
       const errorsBefore = sendErrors;
       const openStart = performance.now();
@@ -294,13 +316,22 @@ export const bench: Bench = {
           coresUsed: closedCpu.cores,
           note:
             `overall ${formatRate(closed.overall)}/s, 5 s windows; broker JVM ${closedCpu.otherCores ?? '?'} cores` +
-            (child
+            (children.length > 0
               ? `; platform process ${closedCpu.platformCores ?? '?'} cores (cores used: the bench process)`
               : ''),
         },
       ];
       const details: Record<string, unknown> = {
-        flags: { throughputS, inflightLimit, rate, latencyS, citizens, kafkaRecords, platformProcess },
+        flags: {
+          throughputS,
+          inflightLimit,
+          rate,
+          latencyS,
+          citizens,
+          kafkaRecords,
+          platformProcess,
+          replicas,
+        },
         kafka: { source: infra.kafkaSource, brokers: infra.brokers },
         closedLoop: {
           overallPerSecond: Math.round(closed.overall),
@@ -376,8 +407,8 @@ export const bench: Bench = {
       ];
       const notes = [
         `machine load average (1 min) during the run: ${(details.loadAverage1m as number[]).join(', ')} — 2 cores shared with another engineer`,
-        child
-          ? `--platform-process: cores used = CPU of this process (SDK, synthetic devices, push emulator, status consumer) / wall time; the platform process and the broker JVM measured from /proc`
+        children.length > 0
+          ? `--platform-process${children.length > 1 ? `es ${children.length}` : ''}: cores used = CPU of this process (SDK, synthetic devices, push emulator, status consumer) / wall time; the platform process and the broker JVM measured from /proc`
           : `cores used = CPU of this process (every service + SDK + synthetic devices) / wall time; broker JVM measured separately from /proc`,
         `open loop: ${openLatency.count} DELIVERED of ${total} sent; send → push p50 ${openPush.p50} ms, p99 ${openPush.p99} ms`,
         ...(ratio ? [ratio] : []),
@@ -389,7 +420,7 @@ export const bench: Bench = {
       for (const cleanup of cleanups.reverse()) await bounded(cleanup(), 'cleanup', log);
       await bounded(sender?.close(), 'sender SDK close', log);
       await bounded(platform?.close(), 'platform close', log);
-      await bounded(child?.stop(), 'platform process stop', log);
+      for (const child of children) await bounded(child.stop(), `${child.name} process stop`, log);
       await bounded(push.close(), 'push emulators close', log);
       await bounded(infra.close(), 'broker and database', log);
       files.remove();

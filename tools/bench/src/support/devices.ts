@@ -165,9 +165,17 @@ export interface PushTap {
  * Every accepted FCM push calls `onPush`; pushes to a device in `acknowledging` are answered with
  * the device-signed DELIVERED acknowledgement. The emulator's own log is not kept (memory).
  */
+/** Each device talks to one platform instance (of several: spread by its push token). */
+function ackUrl(urls: readonly string[], token: string): string {
+  if (urls.length === 1) return urls[0];
+  let hash = 0;
+  for (let i = 0; i < token.length; i++) hash = (hash * 31 + token.charCodeAt(i)) >>> 0;
+  return urls[hash % urls.length];
+}
+
 export function tapPushes(
   fcm: FcmEmulator,
-  platformUrl: string,
+  platformUrl: string | readonly string[],
   acknowledging: ReadonlyMap<string, SyntheticDevice>,
   onPush?: (messageId: string, push: ReceivedPush) => void,
 ): PushTap {
@@ -179,6 +187,7 @@ export function tapPushes(
     lastAckError: undefined as string | undefined,
   };
   let stopped = false;
+  const urls = typeof platformUrl === 'string' ? [platformUrl] : platformUrl;
   const ackAgent = new http.Agent({ keepAlive: true, maxSockets: 128 });
   const original = fcm.record.bind(fcm);
   fcm.record = (push: ReceivedPush) => {
@@ -191,6 +200,7 @@ export function tapPushes(
     const device = acknowledging.get(push.token);
     if (!device) return;
     const path = `/v1/app/messages/${messageId}/delivered`;
+    const url = ackUrl(urls, push.token);
     // node:http with kept-alive connections: fetch costs ~1 ms of CPU per request here, and the
     // synthetic devices share the process with the platform being measured.
     // A device retries its acknowledgement as the app does (a fresh signature each time).
@@ -199,7 +209,7 @@ export function tapPushes(
       for (let attempt = 0; attempt < ACK_ATTEMPTS && !stopped; attempt++) {
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
         try {
-          const status = await postEmpty(ackAgent, `${platformUrl}${path}`, device.sign('POST', path));
+          const status = await postEmpty(ackAgent, `${url}${path}`, device.sign('POST', path));
           if (status === 204) {
             state.acks++;
             return;

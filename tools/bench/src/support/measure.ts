@@ -71,20 +71,27 @@ export class CpuMeter {
   private readonly otherStart: number | undefined;
   private readonly platformStart: number | undefined;
 
-  /** `otherPid`: the broker JVM; `platformPid`: a platform child process (both optional). */
+  private readonly platformPids: readonly (number | undefined)[];
+
+  /** `otherPid`: the broker JVM; `platformPid`: platform child processes, summed (both optional). */
   constructor(
     private readonly otherPid?: number,
-    private readonly platformPid?: number,
+    platformPid?: number | readonly (number | undefined)[],
   ) {
+    this.platformPids = Array.isArray(platformPid) ? platformPid : [platformPid as number | undefined];
     this.otherStart = processCpuSeconds(otherPid);
-    this.platformStart = processCpuSeconds(platformPid);
+    this.platformStart = this.platformSeconds();
+  }
+
+  private platformSeconds(): number | undefined {
+    const each = this.platformPids.map(processCpuSeconds);
+    return each.some((s) => s === undefined) ? undefined : each.reduce<number>((a, b) => a + (b ?? 0), 0);
   }
 
   read(): { wallS: number; cores: number; otherCores?: number; platformCores?: number } {
     const wallS = (performance.now() - this.start) / 1000;
     const cpu = process.cpuUsage(this.own);
-    const coresOf = (start: number | undefined, pid: number | undefined) => {
-      const end = processCpuSeconds(pid);
+    const coresOf = (start: number | undefined, end: number | undefined) => {
       return end !== undefined && start !== undefined
         ? Number(((end - start) / wallS).toFixed(2))
         : undefined;
@@ -92,8 +99,8 @@ export class CpuMeter {
     return {
       wallS,
       cores: Number(((cpu.user + cpu.system) / 1e6 / wallS).toFixed(2)),
-      otherCores: coresOf(this.otherStart, this.otherPid),
-      platformCores: coresOf(this.platformStart, this.platformPid),
+      otherCores: coresOf(this.otherStart, processCpuSeconds(this.otherPid)),
+      platformCores: coresOf(this.platformStart, this.platformSeconds()),
     };
   }
 }
