@@ -265,7 +265,7 @@ export const bench: Bench = {
       const closedPush = percentiles(pushLatencies);
       log(
         `closed loop: ${formatRate(closed.overall)} DELIVERED/s, windows ${closed.windows.map(formatRate).join(' ')}; ` +
-          `cores ${closedCpu.cores}${children.length > 0 ? ` + platform process ${closedCpu.platformCores ?? '?'}` : ''} (broker ${closedCpu.otherCores ?? '?'}); latency p50 ${closedLatency.p50} p99 ${closedLatency.p99} ms; ` +
+          `cores ${closedCpu.cores}${children.length > 0 ? ` + platform process ${closedCpu.platformCores ?? '?'}` : ''} (broker ${closedCpu.otherCores ?? '?'}, PostgreSQL ${closedCpu.databaseCores ?? '?'}); latency p50 ${closedLatency.p50} p99 ${closedLatency.p99} ms; ` +
           `acks ${tap.acks} (${tap.ackErrors} failed attempts, last: ${tap.lastAckError ?? 'none'}), ${undelivered} not DELIVERED within 30 s`,
       );
 
@@ -315,7 +315,8 @@ export const bench: Bench = {
           runs: closed.windows.map((w) => Math.round(w)),
           coresUsed: closedCpu.cores,
           note:
-            `overall ${formatRate(closed.overall)}/s, 5 s windows; broker JVM ${closedCpu.otherCores ?? '?'} cores` +
+            `overall ${formatRate(closed.overall)}/s, 5 s windows; broker JVM ${closedCpu.otherCores ?? '?'} cores; ` +
+            `PostgreSQL ${closedCpu.databaseCores ?? '?'} cores` +
             (children.length > 0
               ? `; platform process ${closedCpu.platformCores ?? '?'} cores (cores used: the bench process)`
               : ''),

@@ -1,5 +1,5 @@
 /** Small measuring helpers shared by the platform benches. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 
 /** The value of `--name <value>` on the command line, as a positive number. */
@@ -64,6 +64,27 @@ export function processCpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 
+/** CPU seconds of each process named `postgres` on this machine (empty where /proc is not). */
+export function postgresCpuSeconds(): Map<number, number> {
+  const result = new Map<number, number>();
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return result;
+  }
+  for (const pid of pids) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+      const seconds = processCpuSeconds(Number(pid));
+      if (seconds !== undefined) result.set(Number(pid), seconds);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return result;
+}
+
 /** CPU used by this process and, when given, another (the broker), over a stretch of wall time. */
 export class CpuMeter {
   private readonly start = performance.now();
@@ -72,6 +93,7 @@ export class CpuMeter {
   private readonly platformStart: number | undefined;
 
   private readonly platformPids: readonly (number | undefined)[];
+  private readonly databaseStart = postgresCpuSeconds();
 
   /** `otherPid`: the broker JVM; `platformPid`: platform child processes, summed (both optional). */
   constructor(
@@ -83,12 +105,27 @@ export class CpuMeter {
     this.platformStart = this.platformSeconds();
   }
 
+  /** Every `postgres` process of this machine (backends that exited meanwhile are not counted). */
+  private databaseCores(wallS: number): number | undefined {
+    const end = postgresCpuSeconds();
+    if (end.size === 0) return undefined;
+    let seconds = 0;
+    for (const [pid, cpu] of end) seconds += cpu - (this.databaseStart.get(pid) ?? 0);
+    return Number((seconds / wallS).toFixed(2));
+  }
+
   private platformSeconds(): number | undefined {
     const each = this.platformPids.map(processCpuSeconds);
     return each.some((s) => s === undefined) ? undefined : each.reduce<number>((a, b) => a + (b ?? 0), 0);
   }
 
-  read(): { wallS: number; cores: number; otherCores?: number; platformCores?: number } {
+  read(): {
+    wallS: number;
+    cores: number;
+    otherCores?: number;
+    platformCores?: number;
+    databaseCores?: number;
+  } {
     const wallS = (performance.now() - this.start) / 1000;
     const cpu = process.cpuUsage(this.own);
     const coresOf = (start: number | undefined, end: number | undefined) => {
@@ -101,6 +138,7 @@ export class CpuMeter {
       cores: Number(((cpu.user + cpu.system) / 1e6 / wallS).toFixed(2)),
       otherCores: coresOf(this.otherStart, processCpuSeconds(this.otherPid)),
       platformCores: coresOf(this.platformStart, this.platformSeconds()),
+      databaseCores: this.databaseCores(wallS),
     };
   }
 }
