@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Coalescer } from '@smis/persistence';
+import { Coalescer, preparedQuery } from '@smis/persistence';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AppChannelConfig } from './config';
 import { APP_CHANNEL_CONFIG, APP_CHANNEL_DATA_SOURCE } from './tokens';
@@ -72,6 +72,14 @@ export class AppChannelStore {
     return (manager ?? this.dataSource.manager).query(sql, params) as Promise<T[]>;
   }
 
+  /**
+   * A statement of fixed text as a named prepared statement (hot paths): the rows, also for
+   * UPDATE/DELETE … RETURNING.
+   */
+  prepared<T>(sql: string, params: unknown[] = [], manager?: EntityManager): Promise<T[]> {
+    return preparedQuery<T>(manager ?? this.dataSource.manager, sql, params);
+  }
+
   /** UPDATE/DELETE … RETURNING: TypeORM answers `[rows, count]` for those; this gives the rows. */
   async mutate<T>(sql: string, params: unknown[] = [], manager?: EntityManager): Promise<T[]> {
     const result = (await (manager ?? this.dataSource.manager).query(sql, params)) as unknown;
@@ -94,7 +102,7 @@ export class AppChannelStore {
   }
 
   private readonly deviceLookups = new Coalescer<string, DeviceRow | undefined>(async (ids) => {
-    const rows = await this.query<DeviceRow>(
+    const rows = await this.prepared<DeviceRow>(
       `SELECT * FROM ${this.device} WHERE "device_id" = ANY($1::text[])`,
       [[...new Set(ids)]],
     );
@@ -138,7 +146,7 @@ export class AppChannelStore {
   ): Promise<Map<string, DeviceRow[]>> {
     const byPseudonym = new Map<string, DeviceRow[]>();
     if (pseudonyms.length === 0) return byPseudonym;
-    const rows = await this.query<DeviceRow & { filed_under: string }>(
+    const rows = await this.prepared<DeviceRow & { filed_under: string }>(
       `SELECT p."pseudonym" AS "filed_under", d.* FROM ${this.device} d JOIN ${this.devicePseudonym} p USING ("device_id")
         WHERE p."pseudonym" = ANY($1::text[]) AND d."active" ORDER BY d."created_at", d."device_id"`,
       [[...new Set(pseudonyms)]],

@@ -11,3 +11,4 @@ export { Outbox, OutboxRelay, type OutboxEntry, type OutboxRelayOptions } from '
 export { OutboxRecord } from './outbox/outbox-record.entity';
 export { CreateOutbox1795300000000 } from './outbox/create-outbox.migration';
 export { Coalescer, type CoalescerOptions } from './coalescer';
+export { preparedQuery } from './prepared-query';

@@ -3,12 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { createKafka, TopicRecorder, type KafkaClient } from '@smis/messaging';
 import { testDatabaseUrl, testKafkaBrokers, uniqueName, waitFor } from '@smis/testing';
-import type { DataSource } from 'typeorm';
+import { QueryFailedError, type DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openServiceDataSource } from './data-source';
 import { CreateOutbox1795300000000 } from './outbox/create-outbox.migration';
 import { Outbox, OutboxRelay } from './outbox/outbox';
 import { OutboxRecord } from './outbox/outbox-record.entity';
+import { preparedQuery } from './prepared-query';
 
 const backends = [
   { name: 'PostgreSQL', options: () => ({ databaseUrl: testDatabaseUrl() }) },
@@ -74,6 +75,43 @@ describe.each(backends)('persistence on $name', ({ options }) => {
     release();
     await expect(tx).rejects.toThrow('roll back');
     expect(((await countOutside) as { n: number }[])[0].n).toBe(0);
+  });
+
+  it('runs prepared queries: rows for SELECT and UPDATE … RETURNING, QueryFailedError on failure', async () => {
+    const table = `"${schema}"."prepared_probe"`;
+    await dataSource.query(`CREATE TABLE ${table} ("id" int PRIMARY KEY, "n" int NOT NULL)`);
+    await preparedQuery(
+      dataSource.manager,
+      `INSERT INTO ${table} SELECT * FROM unnest($1::int[], $2::int[])`,
+      [
+        [1, 2, 3],
+        [10, 20, 30],
+      ],
+    );
+    const updated = await dataSource.transaction((m) =>
+      preparedQuery<{ id: number; n: number }>(
+        m,
+        `UPDATE ${table} SET "n" = "n" + 1 WHERE "id" = ANY($1::int[]) RETURNING "id", "n"`,
+        [[1, 3]],
+      ),
+    );
+    expect(updated.sort((a, b) => a.id - b.id)).toEqual([
+      { id: 1, n: 11 },
+      { id: 3, n: 31 },
+    ]);
+    const rows = await preparedQuery<{ id: number }>(
+      dataSource.manager,
+      `SELECT "id" FROM ${table} WHERE "n" > $1 ORDER BY "id"`,
+      [15],
+    );
+    expect(rows).toEqual([{ id: 2 }, { id: 3 }]);
+    const failure = await preparedQuery(
+      dataSource.manager,
+      `INSERT INTO ${table} VALUES ($1, $2)`,
+      [1, 1],
+    ).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(QueryFailedError);
+    expect((failure as QueryFailedError & { code?: string }).code).toBe('23505');
   });
 
   it('publishes committed outbox records in order and never rolled-back ones', async () => {
@@ -156,6 +194,32 @@ describe.each(backends)('persistence on $name', ({ options }) => {
       await relay.stop();
       await Promise.all(recorders.map((r) => r.stop()));
       await producer.disconnect();
+    }
+  });
+});
+
+describe('prepared queries on PostgreSQL', () => {
+  it('prepares a statement once per connection, under one name for one text', async () => {
+    const dataSource = await openServiceDataSource({
+      databaseUrl: testDatabaseUrl(),
+      schema: uniqueName('svc').replace(/-/g, '_'),
+      entities: [OutboxRecord],
+      migrations: [CreateOutbox1795300000000],
+    });
+    try {
+      const text = `SELECT $1::int + 1 AS "n"`;
+      const prepared = await dataSource.transaction(async (m) => {
+        expect(await preparedQuery(m, text, [1])).toEqual([{ n: 2 }]);
+        expect(await preparedQuery(m, text, [2])).toEqual([{ n: 3 }]);
+        return (await m.query(
+          `SELECT "name", "statement" FROM pg_prepared_statements WHERE "name" LIKE 'smis\\_%'`,
+        )) as { name: string; statement: string }[];
+      });
+      expect(prepared).toHaveLength(1);
+      expect(prepared[0].statement).toBe(text);
+      expect(prepared[0].name).toMatch(/^smis_[0-9a-f]{24}$/);
+    } finally {
+      await dataSource.destroy();
     }
   });
 });

@@ -57,7 +57,9 @@ function killed(child: ChildProcess): Promise<void> {
 }
 
 describe('router crash (child process killed mid-batch)', () => {
-  const count = 200;
+  // Enough that the router cannot finish them all between the tenth job seen and the kill: it
+  // takes hundreds per round, and 200 were sometimes all through before the kill landed.
+  const count = 1000;
   const keyring = generateKeyring();
   const sender = newSender('crash');
   const topics = {

@@ -77,7 +77,7 @@ export class DeviceRequestVerifier {
    * for a digest not seen before. A digest twice in one batch is fresh the first time only.
    */
   private readonly nonces = new Coalescer<{ digest: string; expiresAt: number }, boolean>(async (items) => {
-    const inserted = await this.store.query<{ digest: string }>(
+    const inserted = await this.store.prepared<{ digest: string }>(
       `INSERT INTO ${this.store.nonce} ("digest", "expires_at")
        SELECT d, to_timestamp(e / 1000.0) FROM unnest($1::text[], $2::float8[]) AS n(d, e)
        ON CONFLICT ("digest") DO NOTHING RETURNING "digest"`,

@@ -1,5 +1,6 @@
 import type { MessageProducer, MessagingLogger } from '@smis/messaging';
 import type { DataSource, EntityManager } from 'typeorm';
+import { preparedQuery } from '../prepared-query';
 
 export interface OutboxEntry {
   topic: string;
@@ -38,14 +39,18 @@ export class Outbox {
 
   async add(manager: EntityManager, entries: readonly OutboxEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const values: unknown[] = [];
-    const rows = entries.map((e, i) => {
-      values.push(e.topic, e.key, e.value, JSON.stringify(e.headers ?? {}));
-      return `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4}::jsonb)`;
-    });
-    await manager.query(
-      `INSERT INTO ${this.table} ("topic", "key", "value", "headers") VALUES ${rows.join(', ')}`,
-      values,
+    // One text for any number of entries (a prepared statement), ids in the entries' order.
+    await preparedQuery(
+      manager,
+      `INSERT INTO ${this.table} ("topic", "key", "value", "headers")
+       SELECT t, k, v, h FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[]) WITH ORDINALITY AS e(t, k, v, h, n)
+       ORDER BY n`,
+      [
+        entries.map((e) => e.topic),
+        entries.map((e) => e.key),
+        entries.map((e) => e.value),
+        entries.map((e) => JSON.stringify(e.headers ?? {})),
+      ],
     );
   }
 
@@ -135,18 +140,19 @@ export class OutboxRelay {
       // The relay's lock and the oldest records in one statement: the uncorrelated subquery is
       // evaluated once, first, and gates the scan (no lock, no rows).
       this.selecting = true;
-      const rows = (await manager.query(
-        `SELECT "id", "topic", "key", "value", "headers" FROM ${this.table}
-          WHERE (SELECT pg_try_advisory_xact_lock(hashtext($1)))
-          ORDER BY "id" LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [this.lockKey, batchSize],
-      )) as {
+      const rows = await preparedQuery<{
         id: string;
         topic: string;
         key: string | null;
         value: Buffer | null;
         headers: Record<string, string>;
-      }[];
+      }>(
+        manager,
+        `SELECT "id", "topic", "key", "value", "headers" FROM ${this.table}
+          WHERE (SELECT pg_try_advisory_xact_lock(hashtext($1)))
+          ORDER BY "id" LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [this.lockKey, batchSize],
+      );
       if (rows.length === 0) return 0;
       // One send per topic, all topics at once: records keep their order within a topic (the
       // only order Kafka has), and a round costs one round trip however many topics it spans
@@ -165,7 +171,7 @@ export class OutboxRelay {
           ),
         ),
       );
-      await manager.query(`DELETE FROM ${this.table} WHERE "id" = ANY($1::bigint[])`, [
+      await preparedQuery(manager, `DELETE FROM ${this.table} WHERE "id" = ANY($1::bigint[])`, [
         rows.map((r) => r.id),
       ]);
       return rows.length;

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { preparedQuery } from '@smis/persistence';
 import type { MessageRecord } from '../entities';
 import { tableOf } from './transaction';
 
@@ -14,7 +15,8 @@ export async function saveMessageProgress(
   messages: readonly MessageRecord[],
 ): Promise<void> {
   if (messages.length === 0) return;
-  await manager.query(
+  await preparedQuery(
+    manager,
     `UPDATE ${tableOf(manager, 'message')} AS m SET
        "state" = u."state", "outcome" = u."outcome", "step" = u."step", "attempt" = u."attempt",
        "app_confirmed" = u."app_confirmed", "delivered_at" = u."delivered_at", "read_at" = u."read_at",

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { preparedQuery } from '@smis/persistence';
 import type { AvroCodec, Channel, Priority } from '@smis/contracts';
 import type { RouterConfig } from '../config';
 import { REASONS } from '../domain/reasons';
@@ -81,7 +82,8 @@ export class PlanExecutor {
   async flushTimers(tx: RouterTx): Promise<void> {
     const { timerDeletes: deletes, timerWrites: writes } = tx;
     if (deletes.length > 0) {
-      await tx.manager.query(
+      await preparedQuery(
+        tx.manager,
         `DELETE FROM ${tableOf(tx.manager, 'timer')} AS t
          USING unnest($1::uuid[], $2::text[]) AS d("message_id", "kind")
          WHERE t."message_id" = d."message_id" AND (d."kind" IS NULL OR t."kind" = d."kind")`,
@@ -90,7 +92,8 @@ export class PlanExecutor {
       deletes.length = 0;
     }
     if (writes.length === 0) return;
-    await tx.manager.query(
+    await preparedQuery(
+      tx.manager,
       `INSERT INTO ${tableOf(tx.manager, 'timer')} ("message_id", "kind", "due_at", "attempt")
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::int[])
        ON CONFLICT ("message_id", "kind") DO UPDATE SET "due_at" = EXCLUDED."due_at", "attempt" = EXCLUDED."attempt"`,

@@ -83,7 +83,7 @@ export class AcknowledgeMessageUseCase {
   private async markTogether(items: readonly AckItem[]): Promise<Set<string>> {
     const { marked, published } = await this.store.dataSource.transaction(async (manager) => {
       // Rows are locked in message id order, so two batches cannot deadlock on each other.
-      const rows = await this.store.mutate<MarkedRow & { message_id: string }>(
+      const rows = await this.store.prepared<MarkedRow & { message_id: string }>(
         `UPDATE ${this.store.inbox} m SET
            "delivered_at" = COALESCE(m."delivered_at", now()),
            "read_at" = CASE WHEN before."read" THEN COALESCE(m."read_at", now()) ELSE m."read_at" END

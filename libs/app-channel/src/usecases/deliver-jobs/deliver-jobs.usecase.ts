@@ -163,7 +163,7 @@ export class DeliverJobsUseCase {
         manager,
       );
     }
-    const locked = await this.store.query<FiledRow>(
+    const locked = await this.store.prepared<FiledRow>(
       `SELECT "message_id", "pseudonym", "key_ids", "dispatched_at" FROM ${this.store.inbox}
         WHERE "message_id" = ANY($1::text[]) ORDER BY "message_id" FOR UPDATE`,
       [ordered.map((a) => a.job.messageId)],
@@ -201,7 +201,7 @@ export class DeliverJobsUseCase {
       outcomes.set(job, 'no-device');
     }
     if (undeliverable.length > 0)
-      await this.store.query(
+      await this.store.prepared(
         `UPDATE ${this.store.inbox} SET "dispatched_at" = now() WHERE "message_id" = ANY($1::text[])`,
         [undeliverable],
         manager,
@@ -326,7 +326,7 @@ export class DeliverJobsUseCase {
         );
       }
       await this.outbox.add(manager, entries);
-      await this.store.query(
+      await this.store.prepared(
         `UPDATE ${this.store.inbox} SET "dispatched_at" = now() WHERE "message_id" = ANY($1::text[])`,
         [dispatches.map((d) => d.job.messageId)],
         manager,

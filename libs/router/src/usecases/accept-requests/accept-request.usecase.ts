@@ -2,7 +2,7 @@ import type { DeliveryEvent } from '@smis/contracts';
 import { RouterMetrics } from '../../metrics';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AvroCodec, Channel, MessageRequest } from '@smis/contracts';
-import type { Outbox } from '@smis/persistence';
+import { preparedQuery, type Outbox } from '@smis/persistence';
 import type { DomainDecryptor, PseudonymDomain } from '@smis/pseudonym';
 import { randomUUID } from 'node:crypto';
 import { In, type DataSource } from 'typeorm';
@@ -131,9 +131,11 @@ export class AcceptRequestUseCase {
     const message = tableOf(manager, 'message');
     const known = new Set(
       (
-        (await manager.query(`SELECT "message_id" FROM ${message} WHERE "message_id" = ANY($1::uuid[])`, [
-          commands.map((c) => c.request.messageId),
-        ])) as { message_id: string }[]
+        (await preparedQuery(
+          manager,
+          `SELECT "message_id" FROM ${message} WHERE "message_id" = ANY($1::uuid[])`,
+          [commands.map((c) => c.request.messageId)],
+        )) as { message_id: string }[]
       ).map((r) => r.message_id),
     );
 
@@ -190,7 +192,8 @@ export class AcceptRequestUseCase {
     const lockKeys = [
       ...new Set(candidates.map((c) => `smis-router:${c.command.request.senderId}:${c.local}`)),
     ];
-    await manager.query(
+    await preparedQuery(
+      manager,
       `SELECT count(pg_advisory_xact_lock(h))::int AS locked
        FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k ORDER BY h) AS keys`,
       [lockKeys],
@@ -224,7 +227,8 @@ export class AcceptRequestUseCase {
     }
     const pairs = [...since.values()];
     const live = new Map<string, LiveMessage[]>();
-    for (const r of (await manager.query(
+    for (const r of (await preparedQuery(
+      manager,
       `SELECT m."sender_id", m."recipient", m."category", m."content_digest", m."received_at"
        FROM unnest($1::text[], $2::text[], $3::bigint[]) AS p("sender_id", "recipient", "since")
        JOIN ${message} AS m ON m."sender_id" = p."sender_id" AND m."recipient" = p."recipient"
@@ -245,12 +249,14 @@ export class AcceptRequestUseCase {
     }
 
     const senderIds = [...new Set(candidates.map((c) => c.command.request.senderId))].sort();
-    await manager.query(
+    await preparedQuery(
+      manager,
       `INSERT INTO ${tableOf(manager, 'sender_rate')} ("sender_id", "tat")
        SELECT s, $2 FROM unnest($1::text[]) AS s ON CONFLICT DO NOTHING`,
       [senderIds, now],
     );
-    const rates = (await manager.query(
+    const rates = (await preparedQuery(
+      manager,
       `SELECT "sender_id", "tat" FROM ${tableOf(manager, 'sender_rate')}
        WHERE "sender_id" = ANY($1::text[]) ORDER BY "sender_id" FOR UPDATE`,
       [senderIds],
@@ -266,7 +272,8 @@ export class AcceptRequestUseCase {
       ).values(),
     ];
     const liveKeys = new Map<string, string>();
-    for (const r of (await manager.query(
+    for (const r of (await preparedQuery(
+      manager,
       `SELECT m."sender_id", m."idempotency_key", m."message_id"
        FROM unnest($1::text[], $2::text[]) AS k("sender_id", "idempotency_key")
        JOIN ${message} AS m ON m."sender_id" = k."sender_id" AND m."idempotency_key" = k."idempotency_key"
@@ -276,7 +283,8 @@ export class AcceptRequestUseCase {
       liveKeys.set(pairKey(r.sender_id, r.idempotency_key), r.message_id);
     }
 
-    const days = (await manager.query(
+    const days = (await preparedQuery(
+      manager,
       `SELECT "sender_id", "count" FROM ${tableOf(manager, 'sender_day')}
        WHERE "sender_id" = ANY($1::text[]) AND "day" = $2`,
       [senderIds, brusselsDay(now)],
@@ -384,13 +392,15 @@ export class AcceptRequestUseCase {
     const changed = [...budgets].filter(([, b]) => b.changed);
     if (changed.length === 0) return;
     const { manager, now } = tx;
-    await manager.query(
+    await preparedQuery(
+      manager,
       `UPDATE ${tableOf(manager, 'sender_rate')} AS r SET "tat" = u."tat"
        FROM unnest($1::text[], $2::float8[]) AS u("sender_id", "tat") WHERE r."sender_id" = u."sender_id"`,
       [changed.map(([id]) => id), changed.map(([, b]) => b.tat)],
     );
     const day = tableOf(manager, 'sender_day');
-    await manager.query(
+    await preparedQuery(
+      manager,
       `INSERT INTO ${day} ("sender_id", "day", "count")
        SELECT s, $3, c FROM unnest($1::text[], $2::int[]) AS u(s, c)
        ON CONFLICT ("sender_id", "day") DO UPDATE SET "count" = EXCLUDED."count"`,

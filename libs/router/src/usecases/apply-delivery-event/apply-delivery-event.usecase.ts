@@ -1,7 +1,7 @@
 import type { DeliveryEvent } from '@smis/contracts';
 import { RouterMetrics } from '../../metrics';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Outbox } from '@smis/persistence';
+import { preparedQuery, type Outbox } from '@smis/persistence';
 import { In, type DataSource } from 'typeorm';
 import { MessageRecord } from '../../entities';
 import { saveMessageProgress } from '../../plan/message-progress';
@@ -52,13 +52,15 @@ export class ApplyDeliveryEventUseCase {
       const tx: RouterTx = { manager, now, entries: [], events, timers, timerWrites: [], timerDeletes: [] };
       const messageIds = [...new Set(relevant.map((c) => c.command.event.messageId.toLowerCase()))].sort();
       // Row locks in a deterministic order, before anything else this transaction writes.
-      await manager.query(
+      await preparedQuery(
+        manager,
         `SELECT "message_id" FROM ${tableOf(manager, 'message')}
          WHERE "message_id" = ANY($1::uuid[]) ORDER BY "message_id" FOR UPDATE`,
         [messageIds],
       );
       const eventIds = [...new Set(relevant.map((c) => c.command.event.eventId.toLowerCase()))].sort();
-      const inserted = (await manager.query(
+      const inserted = (await preparedQuery(
+        manager,
         `INSERT INTO ${tableOf(manager, 'processed_event')} ("event_id", "processed_at")
          SELECT id, $2 FROM unnest($1::uuid[]) AS id ORDER BY id
          ON CONFLICT DO NOTHING RETURNING "event_id"`,

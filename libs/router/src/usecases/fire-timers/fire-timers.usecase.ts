@@ -1,7 +1,7 @@
 import type { DeliveryEvent } from '@smis/contracts';
 import { RouterMetrics } from '../../metrics';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Outbox } from '@smis/persistence';
+import { preparedQuery, type Outbox } from '@smis/persistence';
 import { In, type DataSource } from 'typeorm';
 import { REASONS } from '../../domain/reasons';
 import { MessageRecord, type TimerKind } from '../../entities';
@@ -46,7 +46,8 @@ export class FireTimersUseCase {
         timerWrites: [],
         timerDeletes: [],
       };
-      const due = (await manager.query(
+      const due = (await preparedQuery(
+        manager,
         `SELECT "message_id", "kind", "attempt" FROM ${tableOf(manager, 'timer')}
          WHERE "due_at" <= $1 ORDER BY "due_at" LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [command.now, command.limit],
@@ -54,7 +55,8 @@ export class FireTimersUseCase {
       if (due.length === 0) return 0;
       // The messages, in one statement; one busy with an event is left for the next round.
       const ids = [...new Set(due.map((t) => t.message_id))].sort();
-      const locked = (await manager.query(
+      const locked = (await preparedQuery(
+        manager,
         `SELECT "message_id" FROM ${tableOf(manager, 'message')}
          WHERE "message_id" = ANY($1::uuid[]) ORDER BY "message_id" FOR UPDATE SKIP LOCKED`,
         [ids],
@@ -67,7 +69,8 @@ export class FireTimersUseCase {
         ]),
       );
       const firing = due.filter((t) => messages.has(t.message_id));
-      await manager.query(
+      await preparedQuery(
+        manager,
         `DELETE FROM ${tableOf(manager, 'timer')} AS t
          USING unnest($1::uuid[], $2::text[]) AS d("message_id", "kind")
          WHERE t."message_id" = d."message_id" AND t."kind" = d."kind"`,

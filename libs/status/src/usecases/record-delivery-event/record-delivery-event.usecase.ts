@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { statusTopic, type AvroCodec, type Channel, type DeliveryEvent } from '@smis/contracts';
 import { NonRetriableError } from '@smis/messaging';
-import type { Outbox, OutboxEntry } from '@smis/persistence';
+import { preparedQuery, type Outbox, type OutboxEntry } from '@smis/persistence';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { StatusConfig } from '../../config';
 import { effectOf, supersedes, type StatusPosition } from '../../domain/status-precedence';
@@ -108,12 +108,14 @@ export class RecordDeliveryEventUseCase {
     const owners = new Map<string, string>();
     for (const event of events) if (!owners.has(event.messageId)) owners.set(event.messageId, event.senderId);
     const messageIds = [...owners.keys()].sort();
-    await manager.query(
+    await preparedQuery(
+      manager,
       `INSERT INTO ${t.messageStatus} ("message_id", "sender_id")
        SELECT * FROM unnest($1::uuid[], $2::text[]) ON CONFLICT ("message_id") DO NOTHING`,
       [messageIds, messageIds.map((id) => owners.get(id))],
     );
-    const messageRows = (await manager.query(
+    const messageRows = (await preparedQuery(
+      manager,
       `SELECT "message_id", "sender_id", "status", "reason", "status_event_id" AS "event_id", "status_occurred_at" AS "occurred_at"
          FROM ${t.messageStatus} WHERE "message_id" = ANY($1::uuid[]) ORDER BY "message_id" FOR UPDATE`,
       [messageIds],
@@ -131,7 +133,8 @@ export class RecordDeliveryEventUseCase {
     const firsts = new Map<string, DeliveryEvent>();
     for (const event of events) if (!firsts.has(event.eventId)) firsts.set(event.eventId, event);
     const candidates = [...firsts.values()];
-    const inserted = (await manager.query(
+    const inserted = (await preparedQuery(
+      manager,
       `INSERT INTO ${t.statusEvent}
          ("event_id", "message_id", "sender_id", "status", "channel", "reason", "from_channel", "to_channel",
           "plan_id", "attempt", "producer", "occurred_at")
@@ -171,7 +174,8 @@ export class RecordDeliveryEventUseCase {
       ...new Set(fresh.filter((i) => events[i].channel).map((i) => events[i].messageId)),
     ];
     if (withChannelEffect.length > 0) {
-      const rows = (await manager.query(
+      const rows = (await preparedQuery(
+        manager,
         `SELECT "message_id", "channel", "status", "reason", "event_id", "occurred_at"
            FROM ${t.channelStatus} WHERE "message_id" = ANY($1::uuid[])`,
         [withChannelEffect],
@@ -202,7 +206,8 @@ export class RecordDeliveryEventUseCase {
     const finalMessages = [...touched]
       .sort()
       .map((id) => ({ id, position: messagePositions.get(id) ?? null }));
-    await manager.query(
+    await preparedQuery(
+      manager,
       `UPDATE ${t.messageStatus} AS m
           SET "status" = u."status", "reason" = u."reason", "status_event_id" = u."event_id",
               "status_occurred_at" = u."occurred_at", "updated_at" = now()
@@ -222,7 +227,8 @@ export class RecordDeliveryEventUseCase {
         const [messageId, channel] = key.split('|');
         return { messageId, channel, position: channelPositions.get(key) as StatusPosition };
       });
-      await manager.query(
+      await preparedQuery(
+        manager,
         `INSERT INTO ${t.channelStatus} ("message_id", "channel", "status", "reason", "event_id", "occurred_at")
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::timestamptz[])
          ON CONFLICT ("message_id", "channel") DO UPDATE SET "status" = EXCLUDED."status", "reason" = EXCLUDED."reason",
@@ -255,7 +261,8 @@ export class RecordDeliveryEventUseCase {
   ): Promise<void> {
     if (items.length === 0) return;
     const senders = [...new Set(items.map((i) => i.event.senderId))];
-    const rows = (await manager.query(
+    const rows = (await preparedQuery(
+      manager,
       `SELECT "id", "sender_id", "event_types", "delivery", "enabled" FROM ${this.tables.subscription}
         WHERE "sender_id" = ANY($1::text[])`,
       [senders],
