@@ -896,6 +896,29 @@ describe('app channel (real broker, PostgreSQL and push emulators)', () => {
     });
     expect(again.outcomes).toEqual([undefined, undefined, undefined]);
     expect(Object.fromEntries(again.written)).toEqual({ [m3.messageId]: ['DELIVERED'] });
+    // A batch whose transaction fails (its outbox write, here) is rolled back and taken one by
+    // one: every acknowledgement still lands, once.
+    const [m5, m6] = [await sendJob(who, [phone]), await sendJob(who, [phone])];
+    for (const { messageId } of [m5, m6]) await event(messageId, 'FAILED');
+    let failures = 0;
+    const retried = await watchOutbox(
+      async (written) => {
+        const outcomes = await acknowledge.executeMany([
+          { device: phoneRow, messageId: m5.messageId, what: 'read' },
+          { device: phoneRow, messageId: m6.messageId, what: 'delivered' },
+        ]);
+        return { outcomes, written };
+      },
+      (statuses) => failures === 0 && statuses.length === 3 && ++failures > 0,
+    );
+    expect(failures).toBe(1);
+    expect(retried.outcomes).toEqual([undefined, undefined]);
+    expect(
+      Object.fromEntries([...retried.written].map(([id, statuses]) => [id, [...statuses].sort()])),
+    ).toEqual({
+      [m5.messageId]: ['DELIVERED', 'READ'],
+      [m6.messageId]: ['DELIVERED'],
+    });
     const marks = (await dataSource.query(
       `SELECT "message_id", "delivered_at" IS NOT NULL AS "delivered", "read_at" IS NOT NULL AS "read"
          FROM "${schema}"."inbox_message" WHERE "message_id" = ANY($1::text[]) ORDER BY "message_id"`,

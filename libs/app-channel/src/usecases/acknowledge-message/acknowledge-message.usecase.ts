@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AvroCodec } from '@smis/contracts';
 import { Coalescer, type Outbox, type OutboxEntry } from '@smis/persistence';
 import type { AppChannelConfig } from '../../config';
@@ -36,6 +36,8 @@ export class AcknowledgeMessageUseCase {
     return this.batches.submit({ device, messageId, what });
   }
 
+  private readonly logger = new Logger('AppChannel');
+
   private readonly batches = new Coalescer<AckItem, void>((items) => this.executeMany(items), {
     maxBatch: 200,
   });
@@ -61,7 +63,10 @@ export class AcknowledgeMessageUseCase {
       try {
         const marked = await this.markTogether(together.map((i) => items[i]));
         for (const i of together) if (!marked.has(items[i].messageId)) alone.push(i);
-      } catch {
+      } catch (error) {
+        this.logger.warn(
+          `A batch of ${together.length} acknowledgements failed (${(error as Error).message}); taking them one by one`,
+        );
         alone.push(...together);
       }
     }
