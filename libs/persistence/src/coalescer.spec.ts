@@ -27,15 +27,20 @@ describe('Coalescer', () => {
 
   it('queues what arrives while a run is in flight and takes it in the next run, in order', async () => {
     const batches: string[][] = [];
+    const started = deferred();
     const gate = deferred();
     const coalescer = new Coalescer<string, string>(async (items) => {
       batches.push([...items]);
-      if (batches.length === 1) await gate.promise;
+      if (batches.length === 1) {
+        started.resolve();
+        await gate.promise;
+      }
       return items.map((s) => s.toUpperCase());
     });
     const first = coalescer.submit('a');
-    await new Promise((r) => setImmediate(r)); // the first run has started and waits on the gate
+    await started.promise; // the first run is in flight, held at the gate
     const later = ['b', 'c', 'd'].map((s) => coalescer.submit(s));
+    // A tick later (when an idle coalescer would have run them), they still wait for the first.
     await new Promise((r) => setImmediate(r));
     expect(batches).toEqual([['a']]);
     gate.resolve();
