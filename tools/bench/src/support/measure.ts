@@ -100,7 +100,11 @@ export class CpuMeter {
     private readonly otherPid?: number,
     platformPid?: number | readonly (number | undefined)[],
   ) {
-    this.platformPids = Array.isArray(platformPid) ? platformPid : [platformPid as number | undefined];
+    this.platformPids = Array.isArray(platformPid)
+      ? platformPid
+      : platformPid === undefined
+        ? []
+        : [platformPid];
     this.otherStart = processCpuSeconds(otherPid);
     this.platformStart = this.platformSeconds();
   }
@@ -114,9 +118,11 @@ export class CpuMeter {
     return Number((seconds / wallS).toFixed(2));
   }
 
+  /** Undefined without a platform process (every service in this process) or when one is gone. */
   private platformSeconds(): number | undefined {
     const each = this.platformPids.map(processCpuSeconds);
-    return each.some((s) => s === undefined) ? undefined : each.reduce<number>((a, b) => a + (b ?? 0), 0);
+    if (each.length === 0 || each.some((s) => s === undefined)) return undefined;
+    return each.reduce<number>((a, b) => a + (b ?? 0), 0);
   }
 
   read(): {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AvroCodec } from '@smis/contracts';
 import { Coalescer, type Outbox, type OutboxEntry } from '@smis/persistence';
+import type { EntityManager } from 'typeorm';
 import type { AppChannelConfig } from '../../config';
 import { broadcastForDevice } from '../../broadcast/broadcast-visibility';
 import { NotFoundError } from '../../errors';
@@ -87,31 +88,7 @@ export class AcknowledgeMessageUseCase {
   /** Marks distinct messages in one transaction; answers the ids it marked. */
   private async markTogether(items: readonly AckItem[]): Promise<Set<string>> {
     const { marked, published } = await this.store.dataSource.transaction(async (manager) => {
-      // Rows are locked in message id order, so two batches cannot deadlock on each other.
-      const rows = await this.store.prepared<MarkedRow & { message_id: string }>(
-        `UPDATE ${this.store.inbox} m SET
-           "delivered_at" = COALESCE(m."delivered_at", now()),
-           "read_at" = CASE WHEN before."read" THEN COALESCE(m."read_at", now()) ELSE m."read_at" END
-          FROM (SELECT i."message_id", a."read", i."delivered_at", i."read_at"
-                  FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[]) AS a("message_id", "key_id", "device_id", "read")
-                  JOIN ${this.store.inbox} i ON i."message_id" = a."message_id"
-                 WHERE i."deleted_at" IS NULL AND i."expires_at" > now()
-                   AND a."key_id" = ANY(i."key_ids")
-                   AND i."pseudonym" IN (SELECT dp."pseudonym" FROM ${this.store.devicePseudonym} dp
-                                          WHERE dp."device_id" = a."device_id")
-                 ORDER BY i."message_id"
-                 FOR UPDATE OF i) before
-         WHERE m."message_id" = before."message_id"
-         RETURNING m."message_id", m."sender_id", m."plan_id", m."attempt",
-           before."delivered_at" IS NOT NULL AS "was_delivered", before."read_at" IS NOT NULL AS "was_read"`,
-        [
-          items.map((item) => item.messageId),
-          items.map((item) => item.device.key_id),
-          items.map((item) => item.device.device_id),
-          items.map((item) => item.what === 'read'),
-        ],
-        manager,
-      );
+      const rows = await this.mark(manager, items);
       const byId = new Map(items.map((item) => [item.messageId, item]));
       const entries: OutboxEntry[] = [];
       const now = Date.now();
@@ -124,6 +101,42 @@ export class AcknowledgeMessageUseCase {
     });
     if (published) this.outbox.notify();
     return marked;
+  }
+
+  /**
+   * Finds each message its device may see (filed under one of the device's pseudonyms, sealed to
+   * its key, not deleted or expired), locks it, marks it delivered (and read), and answers what
+   * it was before. Rows are locked in message id order, so two batches cannot deadlock on each
+   * other. Message ids must be distinct.
+   */
+  private mark(
+    manager: EntityManager,
+    items: readonly AckItem[],
+  ): Promise<(MarkedRow & { message_id: string })[]> {
+    return this.store.prepared<MarkedRow & { message_id: string }>(
+      `UPDATE ${this.store.inbox} m SET
+         "delivered_at" = COALESCE(m."delivered_at", now()),
+         "read_at" = CASE WHEN before."read" THEN COALESCE(m."read_at", now()) ELSE m."read_at" END
+        FROM (SELECT i."message_id", a."read", i."delivered_at", i."read_at"
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[]) AS a("message_id", "key_id", "device_id", "read")
+                JOIN ${this.store.inbox} i ON i."message_id" = a."message_id"
+               WHERE i."deleted_at" IS NULL AND i."expires_at" > now()
+                 AND a."key_id" = ANY(i."key_ids")
+                 AND i."pseudonym" IN (SELECT dp."pseudonym" FROM ${this.store.devicePseudonym} dp
+                                        WHERE dp."device_id" = a."device_id")
+               ORDER BY i."message_id"
+               FOR UPDATE OF i) before
+       WHERE m."message_id" = before."message_id"
+       RETURNING m."message_id", m."sender_id", m."plan_id", m."attempt",
+         before."delivered_at" IS NOT NULL AS "was_delivered", before."read_at" IS NOT NULL AS "was_read"`,
+      [
+        items.map((item) => item.messageId),
+        items.map((item) => item.device.key_id),
+        items.map((item) => item.device.device_id),
+        items.map((item) => item.what === 'read'),
+      ],
+      manager,
+    );
   }
 
   /** DELIVERED and READ, each the first time only. */
@@ -155,23 +168,10 @@ export class AcknowledgeMessageUseCase {
   /** One acknowledgement in its own transaction (also a broadcast's receipt). */
   async executeOne(device: DeviceRow, messageId: string, what: Acknowledgement): Promise<void> {
     const published = await this.store.dataSource.transaction(async (manager) => {
-      // One statement finds the message the device may see, locks it, marks it, and says what
-      // it was before (a concurrent acknowledgement waits for the lock and then sees it marked).
-      const [marked] = await this.store.mutate<MarkedRow>(
-        `UPDATE ${this.store.inbox} m SET
-           "delivered_at" = COALESCE(m."delivered_at", now()),
-           "read_at" = CASE WHEN $4 THEN COALESCE(m."read_at", now()) ELSE m."read_at" END
-          FROM (SELECT "message_id", "delivered_at", "read_at" FROM ${this.store.inbox}
-                 WHERE "message_id" = $1 AND "deleted_at" IS NULL AND "expires_at" > now()
-                   AND $2 = ANY("key_ids")
-                   AND "pseudonym" IN (SELECT "pseudonym" FROM ${this.store.devicePseudonym} WHERE "device_id" = $3)
-                 FOR UPDATE) before
-         WHERE m."message_id" = before."message_id"
-         RETURNING m."sender_id", m."plan_id", m."attempt",
-           before."delivered_at" IS NOT NULL AS "was_delivered", before."read_at" IS NOT NULL AS "was_read"`,
-        [messageId, device.key_id, device.device_id, what === 'read'],
-        manager,
-      );
+      // The batch statement with one row: finds the message the device may see, locks it, marks
+      // it, and says what it was before (a concurrent acknowledgement waits for the lock and then
+      // sees it marked).
+      const [marked] = await this.mark(manager, [{ device, messageId, what }]);
       if (!marked) {
         const broadcast = await broadcastForDevice(this.store, messageId, device, manager);
         if (!broadcast) throw new NotFoundError(`No message ${messageId} for this device`);
